@@ -1,0 +1,370 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { type Event, EventSchema, type SubscribeRequest, Topic } from "../gen/index.js";
+import { BufferItem, EventBuffer } from "./event-buffer.js";
+import { requestSubject, WILDCARD } from "./subjects.js";
+import {
+  type EventFilter,
+  FORCE_CLOSED_MESSAGE,
+  SHUTTING_DOWN_MESSAGE,
+  Subscription,
+} from "./subscription.js";
+
+/** The payload oneof of an `Event`, as accepted by `create(EventSchema, …)`. */
+export type EventPayload = MessageInitShape<typeof EventSchema>["Payload"];
+
+/** One event of a published transaction (SPEC S3). */
+export interface PublishEvent {
+  readonly topic: Topic;
+  /** Routing key, built with `subjectKey()` for health-style topics (S2). */
+  readonly subject: string;
+  readonly index: bigint;
+  readonly payload: EventPayload;
+}
+
+/** One event of a snapshot; it carries the snapshot's index. */
+export interface SnapshotEvent {
+  readonly index: bigint;
+  readonly payload: EventPayload;
+}
+
+/**
+ * Builds the snapshot of one subject: call `append` with groups of events (each group becomes
+ * one wire event, or one `EventBatch`), and return the index the snapshot reflects. Every
+ * change with an index up to the returned one must be in the snapshot (S5).
+ */
+export type SnapshotFunc = (
+  request: SubscribeRequest,
+  append: (events: readonly SnapshotEvent[]) => void,
+) => bigint | Promise<bigint>;
+
+export interface TopicOptions {
+  /** Whether `WildcardSubject` subscriptions are allowed (Consul: ServiceList). */
+  readonly wildcard?: boolean;
+}
+
+/**
+ * Resolves a token, once per stream, to a filter of the events it may read; `null` when the
+ * token is unknown (the stream fails with `Unknown: ACL not found`, S7).
+ */
+export type Authorizer = (token: string) => EventFilter | null | Promise<EventFilter | null>;
+
+/** Injectable timers (tests pass a manual clock). */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface EventPublisherOptions {
+  /** How long a built snapshot is reused per (topic, subject); 0 disables the cache. Default 10 s. */
+  readonly snapshotCacheTtlMs?: number;
+  readonly authorizer?: Authorizer;
+  readonly timers?: Timers;
+}
+
+/** Counters for leak tests (S8). */
+export interface PublisherStats {
+  /** Open subscriptions (one per stream). */
+  readonly subscribers: number;
+  /** Topic buffers held by at least one subscription. */
+  readonly buffers: number;
+  /** Cached snapshots. */
+  readonly cachedSnapshots: number;
+}
+
+interface TopicRegistration {
+  readonly snapshot: SnapshotFunc;
+  readonly wildcard: boolean;
+}
+
+interface TopicBuffer {
+  readonly buffer: EventBuffer;
+  refs: number;
+}
+
+interface CachedSnapshot {
+  readonly head: BufferItem;
+  readonly timer: unknown;
+}
+
+const defaultTimers: Timers = {
+  setTimeout(callback, ms) {
+    const handle = setTimeout(callback, ms);
+    // A cache timer must never keep a Node process alive.
+    (handle as { unref?: () => void }).unref?.();
+    return handle;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+const bufferKey = (topic: Topic, subject: string) => `${topic}\u0000${subject}`;
+
+/**
+ * An in-memory port of Consul's `stream.EventPublisher` (SPEC S1–S8).
+ *
+ * Per (topic, subject) it keeps an append-only buffer while at least one subscription holds
+ * it. A fresh subscription gets the subject's snapshot (built by the topic's snapshot function,
+ * or reused from a cache) followed by `EndOfSnapshot` and spliced onto the live buffer so that
+ * no event is lost or duplicated. A subscription at index N resumes without any framing when the
+ * buffer's newest item is at N; otherwise it gets `NewSnapshotToFollow` and a full snapshot.
+ *
+ * It imports nothing Node-specific: it runs in a browser behind Connect's router transport.
+ */
+export class EventPublisher {
+  readonly #topics = new Map<Topic, TopicRegistration>();
+  readonly #buffers = new Map<string, TopicBuffer>();
+  readonly #snapshots = new Map<string, CachedSnapshot>();
+  readonly #subscriptions = new Set<Subscription>();
+  #idleWaiters: Array<() => void> = [];
+  readonly #cacheTtlMs: number;
+  readonly #timers: Timers;
+  readonly #authorizer: Authorizer | undefined;
+  #index = 0n;
+  #shutdown = false;
+
+  constructor(options: EventPublisherOptions = {}) {
+    this.#cacheTtlMs = options.snapshotCacheTtlMs ?? 10_000;
+    this.#timers = options.timers ?? defaultTimers;
+    this.#authorizer = options.authorizer;
+  }
+
+  /** The index of the last published transaction (0 before the first). */
+  get index(): bigint {
+    return this.#index;
+  }
+
+  /** Registers a topic's snapshot function (S1). */
+  registerTopic(topic: Topic, snapshot: SnapshotFunc, options: TopicOptions = {}): void {
+    if (this.#topics.has(topic)) throw new Error(`topic ${Topic[topic]} is already registered`);
+    this.#topics.set(topic, { snapshot, wildcard: options.wildcard ?? false });
+  }
+
+  /**
+   * Publishes one transaction (S3): every event shares one index, strictly greater than the
+   * previous transaction's. Each (topic, subject) group becomes one buffer item; wildcard
+   * buffers of a topic get one item with all of that topic's events. Groups nobody subscribes
+   * to are dropped (S4).
+   */
+  publish(events: readonly PublishEvent[]): void {
+    const first = events[0];
+    if (!first) return;
+    const index = first.index;
+    for (const event of events) {
+      if (event.index !== index) {
+        throw new Error(
+          `publish: every event of a transaction must share one index (got ${index} and ${event.index})`,
+        );
+      }
+    }
+    if (index <= this.#index) {
+      throw new Error(`publish: index ${index} is not greater than the last published index ${this.#index}`);
+    }
+    this.#index = index;
+    if (this.#buffers.size === 0) return;
+
+    let groups: Map<TopicBuffer, Event[]> | undefined;
+    for (const event of events) {
+      const exact = this.#buffers.get(bufferKey(event.topic, event.subject));
+      const wildcard = this.#buffers.get(bufferKey(event.topic, WILDCARD));
+      if (!exact && !wildcard) continue;
+      const message = create(EventSchema, { Index: index, Payload: event.payload });
+      groups ??= new Map();
+      for (const target of [exact, wildcard]) {
+        if (!target) continue;
+        const group = groups.get(target);
+        if (group) group.push(message);
+        else groups.set(target, [message]);
+      }
+    }
+    if (groups) for (const [target, group] of groups) target.buffer.append(group);
+  }
+
+  /**
+   * Resolves `token` with the configured authorizer (S7): `undefined` when every event may be
+   * read (no authorizer); throws `Unknown: ACL not found` when the token does not resolve.
+   */
+  async authorize(token: string): Promise<EventFilter | undefined> {
+    if (!this.#authorizer) return undefined;
+    const filter = await this.#authorizer(token);
+    if (!filter) throw new ConnectError("ACL not found", Code.Unknown);
+    return filter;
+  }
+
+  /**
+   * Opens a subscription (S1, S5, S6). Throws `InvalidArgument` for an unknown topic, a
+   * wildcard on a topic without wildcard support, or a request without a subject.
+   */
+  subscribe(request: SubscribeRequest): Subscription {
+    if (this.#shutdown) throw new ConnectError(SHUTTING_DOWN_MESSAGE, Code.Unavailable);
+    const topic = this.#topics.get(request.Topic);
+    if (!topic) {
+      throw new ConnectError(`unknown topic ${Topic[request.Topic] ?? request.Topic}`, Code.InvalidArgument);
+    }
+    const subject = requestSubject(request);
+    if (subject === undefined) {
+      throw new ConnectError(
+        "subscribe request needs a subject: set WildcardSubject or NamedSubject.Key",
+        Code.InvalidArgument,
+      );
+    }
+    if (subject === WILDCARD && !topic.wildcard) {
+      throw new ConnectError(
+        `topic ${Topic[request.Topic]} does not support wildcard subscriptions`,
+        Code.InvalidArgument,
+      );
+    }
+
+    const key = bufferKey(request.Topic, subject);
+    let topicBuffer = this.#buffers.get(key);
+    if (!topicBuffer) {
+      topicBuffer = { buffer: new EventBuffer(), refs: 0 };
+      this.#buffers.set(key, topicBuffer);
+    }
+    topicBuffer.refs++;
+    const tail = topicBuffer.buffer.tail;
+
+    let head: BufferItem;
+    if (request.Index > 0n && tail.index === request.Index) {
+      // Resume (S6): the client holds the state at the buffer's newest item; follow it.
+      head = new BufferItem([]);
+      head.link = tail.link;
+    } else {
+      const snapshot = this.#snapshots.get(key)?.head ?? this.#buildSnapshot(request, key, topic, topicBuffer);
+      if (request.Index > 0n) {
+        // Stale resume: the framing event is prepended per stream and never cached (S5).
+        head = new BufferItem([]);
+        const reset = new BufferItem([
+          create(EventSchema, { Index: 0n, Payload: { case: "NewSnapshotToFollow", value: true } }),
+        ]);
+        head.link.set(reset);
+        reset.link = snapshot.link;
+      } else {
+        head = snapshot;
+      }
+    }
+
+    const subscription = new Subscription(request, key, head, (sub) => this.#release(sub));
+    this.#subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Ends every stream of `token` with `Aborted` (S7; Consul: ACL token/role/policy change). */
+  forceCloseToken(token: string): void {
+    for (const sub of this.#subscriptions) {
+      if (sub.request.Token === token) sub.close(new ConnectError(FORCE_CLOSED_MESSAGE, Code.Aborted));
+    }
+  }
+
+  /** Ends every stream of `topic` with `Aborted` and drops its cached snapshots (S7). */
+  refreshTopic(topic: Topic): void {
+    if (!this.#topics.has(topic)) throw new Error(`topic ${Topic[topic] ?? topic} is not registered`);
+    const prefix = bufferKey(topic, "");
+    for (const key of [...this.#snapshots.keys()]) if (key.startsWith(prefix)) this.#evictSnapshot(key);
+    for (const sub of this.#subscriptions) {
+      if (sub.request.Topic === topic) sub.close(new ConnectError(FORCE_CLOSED_MESSAGE, Code.Aborted));
+    }
+  }
+
+  /** Ends every stream with "server is shutting down" and refuses new ones (S7). */
+  shutdown(): void {
+    this.#shutdown = true;
+    for (const key of [...this.#snapshots.keys()]) this.#evictSnapshot(key);
+    for (const sub of this.#subscriptions) sub.close(new ConnectError(SHUTTING_DOWN_MESSAGE, Code.Unavailable));
+  }
+
+  /**
+   * Resolves once no subscription is open (at once if none is): lets a caller drain streams
+   * before exit, and lets tests wait for server-side cleanup without polling.
+   */
+  idle(): Promise<void> {
+    if (this.#subscriptions.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  stats(): PublisherStats {
+    return {
+      subscribers: this.#subscriptions.size,
+      buffers: this.#buffers.size,
+      cachedSnapshots: this.#snapshots.size,
+    };
+  }
+
+  /**
+   * Runs the snapshot function into a fresh buffer and splices its end onto the topic buffer
+   * (Consul's `eventSnapshot.appendAndSplice`). Returns the snapshot's head at once; readers
+   * follow the items as they are appended.
+   */
+  #buildSnapshot(request: SubscribeRequest, key: string, topic: TopicRegistration, topicBuffer: TopicBuffer): BufferItem {
+    const snapshot = new EventBuffer();
+    // Live items after this one are candidates for the splice; it is taken before the snapshot.
+    const topicHead = topicBuffer.buffer.tail;
+    const append = (events: readonly SnapshotEvent[]) => {
+      if (events.length === 0) return;
+      snapshot.append(events.map((e) => create(EventSchema, { Index: e.index, Payload: e.payload })));
+    };
+    const finish = (returned: bigint) => {
+      // An empty state store reports index 1, never 0 (P5).
+      const index = returned > 0n ? returned : 1n;
+      const end = new BufferItem([create(EventSchema, { Index: index, Payload: { case: "EndOfSnapshot", value: true } })]);
+      splice(end, topicHead, index);
+      snapshot.appendItem(end);
+      // Cache only complete snapshots whose topic buffer is still the live one (S5).
+      if (this.#cacheTtlMs > 0 && this.#buffers.get(key) === topicBuffer && !this.#snapshots.has(key)) {
+        const timer = this.#timers.setTimeout(() => this.#snapshots.delete(key), this.#cacheTtlMs);
+        this.#snapshots.set(key, { head: snapshot.head, timer });
+      }
+    };
+    const fail = (error: unknown) => snapshot.appendItem(new BufferItem([], ConnectError.from(error)));
+    try {
+      const returned = topic.snapshot(request, append);
+      if (typeof returned === "bigint") finish(returned);
+      else returned.then(finish, fail);
+    } catch (error) {
+      fail(error);
+    }
+    return snapshot.head;
+  }
+
+  #evictSnapshot(key: string): void {
+    const cached = this.#snapshots.get(key);
+    if (!cached) return;
+    this.#timers.clearTimeout(cached.timer);
+    this.#snapshots.delete(key);
+  }
+
+  #release(sub: Subscription): void {
+    if (!this.#subscriptions.delete(sub)) return;
+    if (this.#subscriptions.size === 0 && this.#idleWaiters.length > 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+    const topicBuffer = this.#buffers.get(sub.key);
+    if (!topicBuffer || --topicBuffer.refs > 0) return;
+    this.#buffers.delete(sub.key);
+    // A cached snapshot is spliced onto this buffer, which gets no more events: drop it too,
+    // or later subscribers would hang on a dead buffer (Consul does the same).
+    this.#evictSnapshot(sub.key);
+  }
+}
+
+/**
+ * Links `end` (the snapshot's EndOfSnapshot item) to the first live item after `topicHead`
+ * whose index is above the snapshot's, or to the future successor of the buffer's newest item
+ * (Consul's `spliceFromTopicBuffer`). Items at or below the snapshot index are already in it.
+ */
+function splice(end: BufferItem, topicHead: BufferItem, index: bigint): void {
+  let item = topicHead;
+  for (;;) {
+    const next = item.link.item;
+    if (!next) {
+      end.link = item.link;
+      return;
+    }
+    if (next.error || next.index > index) {
+      end.link.set(next);
+      return;
+    }
+    item = next;
+  }
+}

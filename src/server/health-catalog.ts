@@ -1,0 +1,343 @@
+import { create } from "@bufbuild/protobuf";
+import {
+  CatalogOp,
+  type CheckServiceNode,
+  CheckServiceNodeSchema,
+  type SubscribeRequest,
+  Topic,
+} from "../gen/index.js";
+import type { EventPayload, EventPublisher, PublishEvent, SnapshotEvent } from "./event-publisher.js";
+import { seededRandom } from "./random.js";
+import { requestSubject, subjectKey } from "./subjects.js";
+
+export type HealthStatus = "passing" | "warning" | "critical";
+
+/** One service instance, as registered in the catalog. */
+export interface InstanceSpec {
+  readonly node: string;
+  readonly service: string;
+  /** Service ID; defaults to the service name. */
+  readonly id?: string;
+  readonly peer?: string;
+  readonly datacenter?: string;
+  readonly address?: string;
+  readonly port?: number;
+  readonly tags?: readonly string[];
+  readonly meta?: Readonly<Record<string, string>>;
+  readonly nodeMeta?: Readonly<Record<string, string>>;
+  /** Consul service kind: "" (typical), "connect-proxy", "terminating-gateway", … */
+  readonly kind?: string;
+  /** For a connect-proxy: the service it fronts (published on ServiceHealthConnect under it). */
+  readonly proxyDestination?: string;
+  /** A Connect-native service (published on ServiceHealthConnect under its own name). */
+  readonly connectNative?: boolean;
+  /** For a terminating gateway: the services it links (published on their connect subjects). */
+  readonly gatewayServices?: readonly string[];
+  /** Status of the instance's single service check; default "passing". */
+  readonly status?: HealthStatus;
+}
+
+export interface HealthCatalogOptions {
+  /** Datacenter written into nodes; default "dc1". */
+  readonly datacenter?: string;
+}
+
+export interface SimulationOptions {
+  readonly services?: number;
+  readonly instancesPerService?: number;
+  /** Seed of the deterministic churn; default 1. */
+  readonly seed?: number;
+}
+
+/** Operations of one catalog transaction; all of them share one index. */
+export interface CatalogTransaction {
+  register(instance: InstanceSpec): void;
+  deregister(node: string, serviceId: string, peer?: string): void;
+  setStatus(node: string, serviceId: string, status: HealthStatus, peer?: string): void;
+}
+
+interface Entry {
+  readonly spec: InstanceSpec;
+  readonly csn: CheckServiceNode;
+}
+
+const SERVICE_LIST_SUBJECT = (name: string, peer: string) => subjectKey(name, peer);
+
+/** Consul's `CheckServiceNode.UniqueID()` in the default partition and namespace. */
+export function instanceId(node: string, serviceId: string, peer = ""): string {
+  return `/${peer}/${node}//${serviceId}`;
+}
+
+/**
+ * An in-memory Consul catalog of service instances that publishes `ServiceHealth`,
+ * `ServiceHealthConnect` and `ServiceList` events through an {@link EventPublisher} in
+ * transactions with strictly increasing indexes, and answers those topics' snapshots.
+ * It drives the demo server, the stories (in the browser) and the tests.
+ */
+export class HealthCatalog {
+  readonly #publisher: EventPublisher;
+  readonly #datacenter: string;
+  readonly #instances = new Map<string, Entry>();
+  /** Instances per health subject and per connect subject. */
+  readonly #health = new Map<string, Map<string, CheckServiceNode>>();
+  readonly #connect = new Map<string, Map<string, CheckServiceNode>>();
+  /** Instance count per service (ServiceList), keyed by subject. */
+  readonly #services = new Map<string, { name: string; peer: string; count: number }>();
+  #random = seededRandom(1);
+  #serial = 0;
+
+  constructor(publisher: EventPublisher, options: HealthCatalogOptions = {}) {
+    this.#publisher = publisher;
+    this.#datacenter = options.datacenter ?? "dc1";
+    publisher.registerTopic(Topic.ServiceHealth, (req, append) => this.#snapshot(this.#health, req, append));
+    publisher.registerTopic(Topic.ServiceHealthConnect, (req, append) => this.#snapshot(this.#connect, req, append));
+    publisher.registerTopic(Topic.ServiceList, (_req, append) => this.#serviceListSnapshot(append), {
+      wildcard: true,
+    });
+  }
+
+  /** The index of the catalog's state (the publisher's last index). */
+  get index(): bigint {
+    return this.#publisher.index;
+  }
+
+  /**
+   * Applies `fn`'s operations as one transaction at the next index and publishes its events.
+   * Returns the new index, or the current one when nothing changed.
+   */
+  transaction(fn: (tx: CatalogTransaction) => void): bigint {
+    const index = this.#publisher.index + 1n;
+    const events: PublishEvent[] = [];
+    const tx: CatalogTransaction = {
+      register: (instance) => this.#register(instance, index, events),
+      deregister: (node, serviceId, peer = "") => this.#deregister(instanceId(node, serviceId, peer), index, events),
+      setStatus: (node, serviceId, status, peer = "") => {
+        const entry = this.#instances.get(instanceId(node, serviceId, peer));
+        if (!entry) throw new Error(`setStatus: no instance ${serviceId} on node ${node}`);
+        this.#register({ ...entry.spec, status }, index, events);
+      },
+    };
+    fn(tx);
+    if (events.length === 0) return this.#publisher.index;
+    this.#publisher.publish(events);
+    return index;
+  }
+
+  register(instance: InstanceSpec): bigint {
+    return this.transaction((tx) => tx.register(instance));
+  }
+
+  deregister(node: string, serviceId: string, peer = ""): bigint {
+    return this.transaction((tx) => tx.deregister(node, serviceId, peer));
+  }
+
+  setStatus(node: string, serviceId: string, status: HealthStatus, peer = ""): bigint {
+    return this.transaction((tx) => tx.setStatus(node, serviceId, status, peer));
+  }
+
+  /** Current instances of a service (as a health or connect view would show them, unfiltered). */
+  instances(service: string, options: { peer?: string; connect?: boolean } = {}): CheckServiceNode[] {
+    const table = options.connect ? this.#connect : this.#health;
+    return [...(table.get(subjectKey(service, options.peer ?? ""))?.values() ?? [])];
+  }
+
+  /** Names of the services with at least one instance, sorted. */
+  serviceNames(): string[] {
+    return [...this.#services.values()].map((s) => s.name).sort();
+  }
+
+  /** Registers `services × instancesPerService` instances, one transaction per service. */
+  populate(options: SimulationOptions = {}): void {
+    const services = options.services ?? 20;
+    const perService = options.instancesPerService ?? 5;
+    this.#random = seededRandom(options.seed ?? 1);
+    for (let s = 0; s < services; s++) {
+      const service = `service-${String(s).padStart(2, "0")}`;
+      this.transaction((tx) => {
+        for (let i = 0; i < perService; i++) tx.register(this.#newInstance(service, i));
+      });
+    }
+  }
+
+  /**
+   * One random transaction (deterministic for a seed): flip a check, retag, add or remove an
+   * instance. Returns the new index.
+   */
+  churn(random: () => number = this.#random): bigint {
+    const entries = [...this.#instances.values()];
+    const roll = random();
+    const pick = entries[Math.floor(random() * entries.length)];
+    if (!pick || roll < 0.1) {
+      const names = this.serviceNames();
+      const service = names[Math.floor(random() * names.length)] ?? "service-00";
+      return this.register(this.#newInstance(service, this.#serial++));
+    }
+    const { spec } = pick;
+    if (roll < 0.2 && entries.length > 1) return this.deregister(spec.node, spec.id ?? spec.service, spec.peer);
+    if (roll < 0.35) {
+      const tags = random() < 0.5 ? ["v1"] : ["v2", "canary"];
+      return this.register({ ...spec, tags });
+    }
+    const statuses: HealthStatus[] = ["passing", "warning", "critical"];
+    const status = statuses[Math.floor(random() * statuses.length)] ?? "passing";
+    return this.register({ ...spec, status });
+  }
+
+  /** Runs {@link churn} `ratePerSecond` times a second until the returned function is called. */
+  startChurn(ratePerSecond: number): () => void {
+    const timer = setInterval(() => this.churn(), Math.max(1, Math.round(1000 / ratePerSecond)));
+    return () => clearInterval(timer);
+  }
+
+  #newInstance(service: string, serial: number): InstanceSpec {
+    const node = `node-${Math.floor(this.#random() * 50)}`;
+    return {
+      node,
+      service,
+      id: `${service}-${serial}`,
+      address: `10.0.${serial % 250}.${(serial * 7) % 250}`,
+      port: 8000 + (serial % 1000),
+      tags: ["v1"],
+      nodeMeta: { rack: `r${serial % 3}` },
+    };
+  }
+
+  #register(spec: InstanceSpec, index: bigint, events: PublishEvent[]): void {
+    const serviceId = spec.id ?? spec.service;
+    const peer = spec.peer ?? "";
+    const id = instanceId(spec.node, serviceId, peer);
+    const previous = this.#instances.get(id);
+    const moved = previous !== undefined && previous.spec.service.toLowerCase() !== spec.service.toLowerCase();
+    // Renaming an instance's service moves it: deregister it from the old subjects first.
+    if (moved) this.#deregister(id, index, events);
+    const updated = previous !== undefined && !moved;
+    const createIndex = updated ? (previous.csn.Service?.RaftIndex?.CreateIndex ?? index) : index;
+    const csn = this.#toMessage(spec, serviceId, peer, createIndex, index);
+    this.#instances.set(id, { spec, csn });
+    this.#emit(spec, csn, id, CatalogOp.Register, index, events);
+
+    const listKey = SERVICE_LIST_SUBJECT(spec.service, peer);
+    if (updated) return;
+    const listed = this.#services.get(listKey);
+    if (listed) {
+      listed.count++;
+      return;
+    }
+    this.#services.set(listKey, { name: spec.service, peer, count: 1 });
+    events.push(serviceListEvent(CatalogOp.Register, spec.service, peer, index));
+  }
+
+  #deregister(id: string, index: bigint, events: PublishEvent[]): void {
+    const entry = this.#instances.get(id);
+    if (!entry) return;
+    this.#instances.delete(id);
+    this.#emit(entry.spec, entry.csn, id, CatalogOp.Deregister, index, events);
+    const peer = entry.spec.peer ?? "";
+    const listKey = SERVICE_LIST_SUBJECT(entry.spec.service, peer);
+    const listed = this.#services.get(listKey);
+    if (listed && --listed.count === 0) {
+      this.#services.delete(listKey);
+      events.push(serviceListEvent(CatalogOp.Deregister, listed.name, peer, index));
+    }
+  }
+
+  /** Updates the subject tables and queues one event per subject the instance belongs to. */
+  #emit(spec: InstanceSpec, csn: CheckServiceNode, id: string, op: CatalogOp, index: bigint, events: PublishEvent[]) {
+    const peer = spec.peer ?? "";
+    const payload: EventPayload = { case: "ServiceHealth", value: { Op: op, CheckServiceNode: csn } };
+    const place = (table: Map<string, Map<string, CheckServiceNode>>, topic: Topic, name: string) => {
+      const subject = subjectKey(name, peer);
+      let rows = table.get(subject);
+      if (op === CatalogOp.Register) {
+        if (!rows) table.set(subject, (rows = new Map()));
+        rows.set(id, csn);
+      } else if (rows) {
+        rows.delete(id);
+        if (rows.size === 0) table.delete(subject);
+      }
+      events.push({ topic, subject, index, payload });
+    };
+    place(this.#health, Topic.ServiceHealth, spec.service);
+    for (const name of connectSubjects(spec)) place(this.#connect, Topic.ServiceHealthConnect, name);
+  }
+
+  #toMessage(spec: InstanceSpec, serviceId: string, peer: string, createIndex: bigint, index: bigint): CheckServiceNode {
+    const raft = { CreateIndex: createIndex, ModifyIndex: index };
+    return create(CheckServiceNodeSchema, {
+      Node: {
+        ID: spec.node,
+        Node: spec.node,
+        Address: spec.address ?? "127.0.0.1",
+        Datacenter: spec.datacenter ?? this.#datacenter,
+        Meta: { ...spec.nodeMeta },
+        PeerName: peer,
+        RaftIndex: raft,
+      },
+      Service: {
+        Kind: spec.kind ?? "",
+        ID: serviceId,
+        Service: spec.service,
+        Tags: [...(spec.tags ?? [])],
+        Address: spec.address ?? "",
+        Meta: { ...spec.meta },
+        Port: spec.port ?? 0,
+        Weights: { Passing: 1, Warning: 1 },
+        PeerName: peer,
+        RaftIndex: raft,
+      },
+      Checks: [
+        {
+          Node: spec.node,
+          CheckID: `service:${serviceId}`,
+          Name: `Service '${spec.service}' check`,
+          Status: spec.status ?? "passing",
+          ServiceID: serviceId,
+          ServiceName: spec.service,
+          ServiceTags: [...(spec.tags ?? [])],
+          Type: "ttl",
+          PeerName: peer,
+          RaftIndex: raft,
+        },
+      ],
+    });
+  }
+
+  #snapshot(
+    table: Map<string, Map<string, CheckServiceNode>>,
+    req: SubscribeRequest,
+    append: (events: readonly SnapshotEvent[]) => void,
+  ): bigint {
+    const index = this.#publisher.index > 0n ? this.#publisher.index : 1n;
+    const subject = requestSubject(req);
+    const rows = subject === undefined ? undefined : table.get(subject);
+    if (rows) {
+      for (const csn of rows.values()) {
+        append([{ index, payload: { case: "ServiceHealth", value: { Op: CatalogOp.Register, CheckServiceNode: csn } } }]);
+      }
+    }
+    return index;
+  }
+
+  #serviceListSnapshot(append: (events: readonly SnapshotEvent[]) => void): bigint {
+    const index = this.#publisher.index > 0n ? this.#publisher.index : 1n;
+    for (const { name, peer } of this.#services.values()) {
+      append([{ index, payload: serviceListEvent(CatalogOp.Register, name, peer, index).payload }]);
+    }
+    return index;
+  }
+}
+
+function connectSubjects(spec: InstanceSpec): readonly string[] {
+  if (spec.kind === "connect-proxy" && spec.proxyDestination) return [spec.proxyDestination];
+  if (spec.kind === "terminating-gateway") return spec.gatewayServices ?? [];
+  return spec.connectNative ? [spec.service] : [];
+}
+
+function serviceListEvent(op: CatalogOp, name: string, peer: string, index: bigint): PublishEvent {
+  return {
+    topic: Topic.ServiceList,
+    subject: subjectKey(name, peer),
+    index,
+    payload: { case: "Service", value: { Op: op, Name: name, PeerName: peer } },
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * `react-submatview/server`: an in-memory port of Consul's event publisher and its
+ * `StateChangeSubscription` service (SPEC section 2). Framework- and Node-free: it runs in Node
+ * behind connect-node and in a browser behind Connect's router transport.
+ */
+export { BufferItem, EventBuffer } from "./event-buffer.js";
+export { EventPublisher } from "./event-publisher.js";
+export type {
+  Authorizer,
+  EventPayload,
+  EventPublisherOptions,
+  PublisherStats,
+  PublishEvent,
+  SnapshotEvent,
+  SnapshotFunc,
+  Timers,
+  TopicOptions,
+} from "./event-publisher.js";
+export { HealthCatalog, instanceId } from "./health-catalog.js";
+export type {
+  CatalogTransaction,
+  HealthCatalogOptions,
+  HealthStatus,
+  InstanceSpec,
+  SimulationOptions,
+} from "./health-catalog.js";
+export { seededRandom } from "./random.js";
+export { createSubscribeService, wireEvent } from "./subscribe-service.js";
+export { requestSubject, subjectKey, WILDCARD } from "./subjects.js";
+export { FORCE_CLOSED_MESSAGE, SHUTTING_DOWN_MESSAGE, Subscription } from "./subscription.js";
+export type { EventFilter } from "./subscription.js";

@@ -1,0 +1,64 @@
+import { create } from "@bufbuild/protobuf";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { type Event, EventSchema, type StateChangeSubscription, type SubscribeRequest } from "../gen/index.js";
+import type { BufferItem } from "./event-buffer.js";
+import type { EventPublisher } from "./event-publisher.js";
+import type { EventFilter } from "./subscription.js";
+
+/**
+ * The Connect implementation of `subscribe.StateChangeSubscription` over an
+ * {@link EventPublisher} (SPEC P2, S7, S8): resolves the token once, then streams one wire
+ * event per buffer item until the client aborts or the publisher closes the subscription.
+ *
+ * @example
+ * ```ts
+ * const routes = (router: ConnectRouter) =>
+ *   router.service(StateChangeSubscription, createSubscribeService(publisher));
+ * ```
+ */
+export function createSubscribeService(publisher: EventPublisher): ServiceImpl<typeof StateChangeSubscription> {
+  return {
+    async *subscribe(request: SubscribeRequest, context: HandlerContext) {
+      const filter = await publisher.authorize(request.Token);
+      const subscription = publisher.subscribe(request);
+      try {
+        for (;;) {
+          const item = await subscription.next(context.signal);
+          const event = wireEvent(item, filter);
+          if (event) yield event;
+        }
+      } finally {
+        // Runs on client abort, server close and errors alike: no leaked subscription (S8).
+        subscription.unsubscribe();
+      }
+    },
+  };
+}
+
+/**
+ * The wire event of one item: its single event, or an `EventBatch` of all of them. Without a
+ * filter (or when the filter keeps every event) the message is built once per item and shared
+ * by all streams; events the filter rejects are dropped, framing events never are (S7).
+ */
+export function wireEvent(item: BufferItem, filter: EventFilter | undefined): Event | undefined {
+  const events = item.events;
+  if (!filter || isFraming(events[0]) || events.every(filter)) {
+    item.wire ??= toWire(events);
+    return item.wire;
+  }
+  const allowed = events.filter(filter);
+  return allowed.length > 0 ? toWire(allowed) : undefined;
+}
+
+function toWire(events: readonly Event[]): Event {
+  if (events.length === 1) return events[0]!;
+  return create(EventSchema, {
+    Index: events[0]!.Index,
+    Payload: { case: "EventBatch", value: { Events: [...events] } },
+  });
+}
+
+function isFraming(event: Event | undefined): boolean {
+  const kind = event?.Payload.case;
+  return kind === "EndOfSnapshot" || kind === "NewSnapshotToFollow";
+}

@@ -1,0 +1,116 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { type Client, createClient, type Transport } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
+import {
+  type Event,
+  StateChangeSubscription,
+  SubscribeRequestSchema,
+  Topic,
+} from "react-submatview/gen";
+import { EventPublisher, type EventPublisherOptions, HealthCatalog } from "react-submatview/server";
+import { type RunningServer, serve } from "react-submatview/server/node";
+
+export type Protocol = "connect" | "grpc-web" | "grpc";
+
+export interface TestServer {
+  readonly publisher: EventPublisher;
+  readonly catalog: HealthCatalog;
+  readonly server: RunningServer;
+  readonly url: string;
+  transport(protocol?: Protocol): Transport;
+  client(protocol?: Protocol): Client<typeof StateChangeSubscription>;
+  close(): Promise<void>;
+}
+
+/** The package's own Connect server on 127.0.0.1 over real HTTP, with a health catalog. */
+export async function startTestServer(options: EventPublisherOptions = {}): Promise<TestServer> {
+  const publisher = new EventPublisher(options);
+  const catalog = new HealthCatalog(publisher);
+  const server = await serve({ publisher });
+  const transport = (protocol: Protocol = "connect"): Transport => {
+    switch (protocol) {
+      case "connect":
+        return createConnectTransport({ baseUrl: server.url, useBinaryFormat: true });
+      case "grpc-web":
+        return createGrpcWebTransport({ baseUrl: server.url, useBinaryFormat: true });
+      case "grpc":
+        return createGrpcTransport({ baseUrl: server.url });
+    }
+  };
+  return {
+    publisher,
+    catalog,
+    server,
+    url: server.url,
+    transport,
+    client: (protocol) => createClient(StateChangeSubscription, transport(protocol)),
+    close: () => server.close(),
+  };
+}
+
+export type RequestInit = MessageInitShape<typeof SubscribeRequestSchema>;
+
+/** A health subscription request for `service` (named subject). */
+export function healthRequest(service: string, init: RequestInit = {}): RequestInit {
+  return {
+    Topic: Topic.ServiceHealth,
+    Subject: { case: "NamedSubject", value: { Key: service } },
+    ...init,
+  };
+}
+
+/**
+ * One open stream, read event by event. Every read is awaited by the test, so nothing here
+ * sleeps; `close()` aborts the call's signal (a `break` alone would not cancel it).
+ */
+export class StreamReader {
+  readonly #abort = new AbortController();
+  readonly #iterator: AsyncIterator<Event>;
+
+  constructor(client: Client<typeof StateChangeSubscription>, request: RequestInit) {
+    this.#iterator = client
+      .subscribe(create(SubscribeRequestSchema, request), { signal: this.#abort.signal })
+      [Symbol.asyncIterator]();
+  }
+
+  async next(): Promise<Event> {
+    const result = await this.#iterator.next();
+    if (result.done) throw new Error("stream ended");
+    return result.value;
+  }
+
+  /** Reads events up to and including the first one that matches `until`. */
+  async readUntil(until: (event: Event) => boolean): Promise<Event[]> {
+    const events: Event[] = [];
+    for (;;) {
+      const event = await this.next();
+      events.push(event);
+      if (until(event)) return events;
+    }
+  }
+
+  /** Reads the snapshot: everything up to and including EndOfSnapshot. */
+  snapshot(): Promise<Event[]> {
+    return this.readUntil((e) => e.Payload.case === "EndOfSnapshot");
+  }
+
+  close(): void {
+    this.#abort.abort();
+  }
+}
+
+/** A compact, comparable description of an event: `index:kind[:op:serviceID]`. */
+export function describe(event: Event): string {
+  const p = event.Payload;
+  switch (p.case) {
+    case "EventBatch":
+      return `${event.Index}:batch[${p.value.Events.map(describe).join(",")}]`;
+    case "ServiceHealth":
+      return `${event.Index}:${p.value.Op === 0 ? "reg" : "dereg"}:${p.value.CheckServiceNode?.Service?.ID}`;
+    case "Service":
+      return `${event.Index}:${p.value.Op === 0 ? "reg" : "dereg"}:${p.value.Name}`;
+    default:
+      return `${event.Index}:${p.case}`;
+  }
+}
