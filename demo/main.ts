@@ -5,8 +5,9 @@
  *   --host H / HOST        listen address (default 127.0.0.1)
  *   --rate N / CHURN_RATE  catalog changes per second (default 3)
  */
-import { EventPublisher, HealthCatalog } from "../src/server/index.js";
+
 import { serve } from "../src/node/index.js";
+import { EventPublisher, HealthCatalog } from "../src/server/index.js";
 
 function option(flag: string, env: string, fallback: string): string {
   const at = process.argv.indexOf(flag);
@@ -36,7 +37,9 @@ const server = await serve({
   },
 });
 console.log(`react-submatview demo server listening on ${server.url}`);
-console.log(`  ${catalog.serviceNames().length} services, ${rate} changes/s, index ${catalog.index}`);
+console.log(
+  `  ${catalog.serviceNames().length} services, ${rate} changes/s, index ${catalog.index}`,
+);
 
 const stop = async () => {
   stopChurn();

@@ -2,6 +2,7 @@ import * as http from "node:http";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import * as net from "node:net";
+import { Duplex } from "node:stream";
 import { type ConnectRouter, cors } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { StateChangeSubscription } from "../gen/index.js";
@@ -52,7 +53,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     res.setHeader("Access-Control-Expose-Headers", cors.exposedHeaders.join(", "));
     if (req.method === "OPTIONS") {
       res.setHeader("Access-Control-Allow-Methods", cors.allowedMethods.join(", "));
-      res.setHeader("Access-Control-Allow-Headers", [...cors.allowedHeaders, "Authorization"].join(", "));
+      res.setHeader(
+        "Access-Control-Allow-Headers",
+        [...cors.allowedHeaders, "Authorization"].join(", "),
+      );
       res.setHeader("Access-Control-Max-Age", "7200");
       res.writeHead(204);
       res.end();
@@ -74,11 +78,14 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     socket.once("close", () => sockets.delete(socket));
     socket.once("data", (chunk: Buffer) => {
       socket.pause();
-      socket.unshift(chunk);
       // Every HTTP/2 connection opens with "PRI * HTTP/2.0"; anything else is HTTP/1.x.
-      const target = chunk.subarray(0, 3).toString("latin1") === "PRI" ? h2 : h1;
-      target.emit("connection", socket);
-      socket.resume();
+      if (chunk.subarray(0, 3).toString("latin1") === "PRI") {
+        h2.emit("connection", replay(socket, chunk));
+      } else {
+        socket.unshift(chunk);
+        h1.emit("connection", socket);
+        socket.resume();
+      }
     });
   });
 
@@ -101,4 +108,34 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       await closed;
     },
   };
+}
+
+/**
+ * The socket as a plain duplex stream that first yields `head`. HTTP/2 reads a real socket's
+ * handle directly, so bytes already read (to sniff the preface) cannot be unshifted onto it.
+ */
+function replay(socket: net.Socket, head: Buffer): Duplex {
+  const duplex = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk, encoding, callback) {
+      socket.write(chunk, encoding, callback);
+    },
+    final(callback) {
+      socket.end(callback);
+    },
+    destroy(error, callback) {
+      socket.destroy(error ?? undefined);
+      callback(error);
+    },
+  });
+  duplex.push(head);
+  socket.on("data", (data) => {
+    if (!duplex.push(data)) socket.pause();
+  });
+  socket.on("end", () => duplex.push(null));
+  socket.on("close", () => duplex.destroy());
+  socket.on("error", (error) => duplex.destroy(error));
+  return duplex;
 }

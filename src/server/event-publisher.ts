@@ -157,7 +157,9 @@ export class EventPublisher {
       }
     }
     if (index <= this.#index) {
-      throw new Error(`publish: index ${index} is not greater than the last published index ${this.#index}`);
+      throw new Error(
+        `publish: index ${index} is not greater than the last published index ${this.#index}`,
+      );
     }
     this.#index = index;
     if (this.#buffers.size === 0) return;
@@ -198,7 +200,10 @@ export class EventPublisher {
     if (this.#shutdown) throw new ConnectError(SHUTTING_DOWN_MESSAGE, Code.Unavailable);
     const topic = this.#topics.get(request.Topic);
     if (!topic) {
-      throw new ConnectError(`unknown topic ${Topic[request.Topic] ?? request.Topic}`, Code.InvalidArgument);
+      throw new ConnectError(
+        `unknown topic ${Topic[request.Topic] ?? request.Topic}`,
+        Code.InvalidArgument,
+      );
     }
     const subject = requestSubject(request);
     if (subject === undefined) {
@@ -229,7 +234,8 @@ export class EventPublisher {
       head = new BufferItem([]);
       head.link = tail.link;
     } else {
-      const snapshot = this.#snapshots.get(key)?.head ?? this.#buildSnapshot(request, key, topic, topicBuffer);
+      const snapshot =
+        this.#snapshots.get(key)?.head ?? this.#buildSnapshot(request, key, topic, topicBuffer);
       if (request.Index > 0n) {
         // Stale resume: the framing event is prepended per stream and never cached (S5).
         head = new BufferItem([]);
@@ -251,17 +257,21 @@ export class EventPublisher {
   /** Ends every stream of `token` with `Aborted` (S7; Consul: ACL token/role/policy change). */
   forceCloseToken(token: string): void {
     for (const sub of this.#subscriptions) {
-      if (sub.request.Token === token) sub.close(new ConnectError(FORCE_CLOSED_MESSAGE, Code.Aborted));
+      if (sub.request.Token === token)
+        sub.close(new ConnectError(FORCE_CLOSED_MESSAGE, Code.Aborted));
     }
   }
 
   /** Ends every stream of `topic` with `Aborted` and drops its cached snapshots (S7). */
   refreshTopic(topic: Topic): void {
-    if (!this.#topics.has(topic)) throw new Error(`topic ${Topic[topic] ?? topic} is not registered`);
+    if (!this.#topics.has(topic))
+      throw new Error(`topic ${Topic[topic] ?? topic} is not registered`);
     const prefix = bufferKey(topic, "");
-    for (const key of [...this.#snapshots.keys()]) if (key.startsWith(prefix)) this.#evictSnapshot(key);
+    for (const key of [...this.#snapshots.keys()])
+      if (key.startsWith(prefix)) this.#evictSnapshot(key);
     for (const sub of this.#subscriptions) {
-      if (sub.request.Topic === topic) sub.close(new ConnectError(FORCE_CLOSED_MESSAGE, Code.Aborted));
+      if (sub.request.Topic === topic)
+        sub.close(new ConnectError(FORCE_CLOSED_MESSAGE, Code.Aborted));
     }
   }
 
@@ -269,7 +279,8 @@ export class EventPublisher {
   shutdown(): void {
     this.#shutdown = true;
     for (const key of [...this.#snapshots.keys()]) this.#evictSnapshot(key);
-    for (const sub of this.#subscriptions) sub.close(new ConnectError(SHUTTING_DOWN_MESSAGE, Code.Unavailable));
+    for (const sub of this.#subscriptions)
+      sub.close(new ConnectError(SHUTTING_DOWN_MESSAGE, Code.Unavailable));
   }
 
   /**
@@ -294,27 +305,41 @@ export class EventPublisher {
    * (Consul's `eventSnapshot.appendAndSplice`). Returns the snapshot's head at once; readers
    * follow the items as they are appended.
    */
-  #buildSnapshot(request: SubscribeRequest, key: string, topic: TopicRegistration, topicBuffer: TopicBuffer): BufferItem {
+  #buildSnapshot(
+    request: SubscribeRequest,
+    key: string,
+    topic: TopicRegistration,
+    topicBuffer: TopicBuffer,
+  ): BufferItem {
     const snapshot = new EventBuffer();
     // Live items after this one are candidates for the splice; it is taken before the snapshot.
     const topicHead = topicBuffer.buffer.tail;
     const append = (events: readonly SnapshotEvent[]) => {
       if (events.length === 0) return;
-      snapshot.append(events.map((e) => create(EventSchema, { Index: e.index, Payload: e.payload })));
+      snapshot.append(
+        events.map((e) => create(EventSchema, { Index: e.index, Payload: e.payload })),
+      );
     };
     const finish = (returned: bigint) => {
       // An empty state store reports index 1, never 0 (P5).
       const index = returned > 0n ? returned : 1n;
-      const end = new BufferItem([create(EventSchema, { Index: index, Payload: { case: "EndOfSnapshot", value: true } })]);
+      const end = new BufferItem([
+        create(EventSchema, { Index: index, Payload: { case: "EndOfSnapshot", value: true } }),
+      ]);
       splice(end, topicHead, index);
       snapshot.appendItem(end);
       // Cache only complete snapshots whose topic buffer is still the live one (S5).
-      if (this.#cacheTtlMs > 0 && this.#buffers.get(key) === topicBuffer && !this.#snapshots.has(key)) {
+      if (
+        this.#cacheTtlMs > 0 &&
+        this.#buffers.get(key) === topicBuffer &&
+        !this.#snapshots.has(key)
+      ) {
         const timer = this.#timers.setTimeout(() => this.#snapshots.delete(key), this.#cacheTtlMs);
         this.#snapshots.set(key, { head: snapshot.head, timer });
       }
     };
-    const fail = (error: unknown) => snapshot.appendItem(new BufferItem([], ConnectError.from(error)));
+    const fail = (error: unknown) =>
+      snapshot.appendItem(new BufferItem([], ConnectError.from(error)));
     try {
       const returned = topic.snapshot(request, append);
       if (typeof returned === "bigint") finish(returned);

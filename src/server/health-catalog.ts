@@ -6,7 +6,12 @@ import {
   type SubscribeRequest,
   Topic,
 } from "../gen/index.js";
-import type { EventPayload, EventPublisher, PublishEvent, SnapshotEvent } from "./event-publisher.js";
+import type {
+  EventPayload,
+  EventPublisher,
+  PublishEvent,
+  SnapshotEvent,
+} from "./event-publisher.js";
 import { seededRandom } from "./random.js";
 import { requestSubject, subjectKey } from "./subjects.js";
 
@@ -89,11 +94,19 @@ export class HealthCatalog {
   constructor(publisher: EventPublisher, options: HealthCatalogOptions = {}) {
     this.#publisher = publisher;
     this.#datacenter = options.datacenter ?? "dc1";
-    publisher.registerTopic(Topic.ServiceHealth, (req, append) => this.#snapshot(this.#health, req, append));
-    publisher.registerTopic(Topic.ServiceHealthConnect, (req, append) => this.#snapshot(this.#connect, req, append));
-    publisher.registerTopic(Topic.ServiceList, (_req, append) => this.#serviceListSnapshot(append), {
-      wildcard: true,
-    });
+    publisher.registerTopic(Topic.ServiceHealth, (req, append) =>
+      this.#snapshot(this.#health, req, append),
+    );
+    publisher.registerTopic(Topic.ServiceHealthConnect, (req, append) =>
+      this.#snapshot(this.#connect, req, append),
+    );
+    publisher.registerTopic(
+      Topic.ServiceList,
+      (_req, append) => this.#serviceListSnapshot(append),
+      {
+        wildcard: true,
+      },
+    );
   }
 
   /** The index of the catalog's state (the publisher's last index). */
@@ -110,7 +123,8 @@ export class HealthCatalog {
     const events: PublishEvent[] = [];
     const tx: CatalogTransaction = {
       register: (instance) => this.#register(instance, index, events),
-      deregister: (node, serviceId, peer = "") => this.#deregister(instanceId(node, serviceId, peer), index, events),
+      deregister: (node, serviceId, peer = "") =>
+        this.#deregister(instanceId(node, serviceId, peer), index, events),
       setStatus: (node, serviceId, status, peer = "") => {
         const entry = this.#instances.get(instanceId(node, serviceId, peer));
         if (!entry) throw new Error(`setStatus: no instance ${serviceId} on node ${node}`);
@@ -136,7 +150,10 @@ export class HealthCatalog {
   }
 
   /** Current instances of a service (as a health or connect view would show them, unfiltered). */
-  instances(service: string, options: { peer?: string; connect?: boolean } = {}): CheckServiceNode[] {
+  instances(
+    service: string,
+    options: { peer?: string; connect?: boolean } = {},
+  ): CheckServiceNode[] {
     const table = options.connect ? this.#connect : this.#health;
     return [...(table.get(subjectKey(service, options.peer ?? ""))?.values() ?? [])];
   }
@@ -173,7 +190,8 @@ export class HealthCatalog {
       return this.register(this.#newInstance(service, this.#serial++));
     }
     const { spec } = pick;
-    if (roll < 0.2 && entries.length > 1) return this.deregister(spec.node, spec.id ?? spec.service, spec.peer);
+    if (roll < 0.2 && entries.length > 1)
+      return this.deregister(spec.node, spec.id ?? spec.service, spec.peer);
     if (roll < 0.35) {
       const tags = random() < 0.5 ? ["v1"] : ["v2", "canary"];
       return this.register({ ...spec, tags });
@@ -207,7 +225,8 @@ export class HealthCatalog {
     const peer = spec.peer ?? "";
     const id = instanceId(spec.node, serviceId, peer);
     const previous = this.#instances.get(id);
-    const moved = previous !== undefined && previous.spec.service.toLowerCase() !== spec.service.toLowerCase();
+    const moved =
+      previous !== undefined && previous.spec.service.toLowerCase() !== spec.service.toLowerCase();
     // Renaming an instance's service moves it: deregister it from the old subjects first.
     if (moved) this.#deregister(id, index, events);
     const updated = previous !== undefined && !moved;
@@ -242,14 +261,31 @@ export class HealthCatalog {
   }
 
   /** Updates the subject tables and queues one event per subject the instance belongs to. */
-  #emit(spec: InstanceSpec, csn: CheckServiceNode, id: string, op: CatalogOp, index: bigint, events: PublishEvent[]) {
+  #emit(
+    spec: InstanceSpec,
+    csn: CheckServiceNode,
+    id: string,
+    op: CatalogOp,
+    index: bigint,
+    events: PublishEvent[],
+  ) {
     const peer = spec.peer ?? "";
-    const payload: EventPayload = { case: "ServiceHealth", value: { Op: op, CheckServiceNode: csn } };
-    const place = (table: Map<string, Map<string, CheckServiceNode>>, topic: Topic, name: string) => {
+    const payload: EventPayload = {
+      case: "ServiceHealth",
+      value: { Op: op, CheckServiceNode: csn },
+    };
+    const place = (
+      table: Map<string, Map<string, CheckServiceNode>>,
+      topic: Topic,
+      name: string,
+    ) => {
       const subject = subjectKey(name, peer);
       let rows = table.get(subject);
       if (op === CatalogOp.Register) {
-        if (!rows) table.set(subject, (rows = new Map()));
+        if (!rows) {
+          rows = new Map();
+          table.set(subject, rows);
+        }
         rows.set(id, csn);
       } else if (rows) {
         rows.delete(id);
@@ -258,10 +294,17 @@ export class HealthCatalog {
       events.push({ topic, subject, index, payload });
     };
     place(this.#health, Topic.ServiceHealth, spec.service);
-    for (const name of connectSubjects(spec)) place(this.#connect, Topic.ServiceHealthConnect, name);
+    for (const name of connectSubjects(spec))
+      place(this.#connect, Topic.ServiceHealthConnect, name);
   }
 
-  #toMessage(spec: InstanceSpec, serviceId: string, peer: string, createIndex: bigint, index: bigint): CheckServiceNode {
+  #toMessage(
+    spec: InstanceSpec,
+    serviceId: string,
+    peer: string,
+    createIndex: bigint,
+    index: bigint,
+  ): CheckServiceNode {
     const raft = { CreateIndex: createIndex, ModifyIndex: index };
     return create(CheckServiceNodeSchema, {
       Node: {
@@ -312,7 +355,15 @@ export class HealthCatalog {
     const rows = subject === undefined ? undefined : table.get(subject);
     if (rows) {
       for (const csn of rows.values()) {
-        append([{ index, payload: { case: "ServiceHealth", value: { Op: CatalogOp.Register, CheckServiceNode: csn } } }]);
+        append([
+          {
+            index,
+            payload: {
+              case: "ServiceHealth",
+              value: { Op: CatalogOp.Register, CheckServiceNode: csn },
+            },
+          },
+        ]);
       }
     }
     return index;

@@ -4,19 +4,18 @@
  * behind connect-node and in a browser behind Connect's router transport.
  */
 export { BufferItem, EventBuffer } from "./event-buffer.js";
-export { EventPublisher } from "./event-publisher.js";
 export type {
   Authorizer,
   EventPayload,
   EventPublisherOptions,
-  PublisherStats,
   PublishEvent,
+  PublisherStats,
   SnapshotEvent,
   SnapshotFunc,
   Timers,
   TopicOptions,
 } from "./event-publisher.js";
-export { HealthCatalog, instanceId } from "./health-catalog.js";
+export { EventPublisher } from "./event-publisher.js";
 export type {
   CatalogTransaction,
   HealthCatalogOptions,
@@ -24,8 +23,9 @@ export type {
   InstanceSpec,
   SimulationOptions,
 } from "./health-catalog.js";
+export { HealthCatalog, instanceId } from "./health-catalog.js";
 export { seededRandom } from "./random.js";
-export { createSubscribeService, wireEvent } from "./subscribe-service.js";
 export { requestSubject, subjectKey, WILDCARD } from "./subjects.js";
-export { FORCE_CLOSED_MESSAGE, SHUTTING_DOWN_MESSAGE, Subscription } from "./subscription.js";
+export { createSubscribeService, wireEvent } from "./subscribe-service.js";
 export type { EventFilter } from "./subscription.js";
+export { FORCE_CLOSED_MESSAGE, SHUTTING_DOWN_MESSAGE, Subscription } from "./subscription.js";

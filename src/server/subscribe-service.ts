@@ -1,6 +1,11 @@
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { type Event, EventSchema, type StateChangeSubscription, type SubscribeRequest } from "../gen/index.js";
+import {
+  type Event,
+  EventSchema,
+  type StateChangeSubscription,
+  type SubscribeRequest,
+} from "../gen/index.js";
 import type { BufferItem } from "./event-buffer.js";
 import type { EventPublisher } from "./event-publisher.js";
 import type { EventFilter } from "./subscription.js";
@@ -16,7 +21,9 @@ import type { EventFilter } from "./subscription.js";
  *   router.service(StateChangeSubscription, createSubscribeService(publisher));
  * ```
  */
-export function createSubscribeService(publisher: EventPublisher): ServiceImpl<typeof StateChangeSubscription> {
+export function createSubscribeService(
+  publisher: EventPublisher,
+): ServiceImpl<typeof StateChangeSubscription> {
   return {
     async *subscribe(request: SubscribeRequest, context: HandlerContext) {
       const filter = await publisher.authorize(request.Token);

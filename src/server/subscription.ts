@@ -3,7 +3,8 @@ import type { Event, SubscribeRequest } from "../gen/index.js";
 import type { BufferItem } from "./event-buffer.js";
 
 /** Message of the `Aborted` error that ends force-closed streams (Consul's ErrSubForceClosed). */
-export const FORCE_CLOSED_MESSAGE = "subscription closed by server, client must reset state and resubscribe";
+export const FORCE_CLOSED_MESSAGE =
+  "subscription closed by server, client must reset state and resubscribe";
 /** Message of the error that ends every stream on `shutdown()` (SPEC S7). */
 export const SHUTTING_DOWN_MESSAGE = "subscription closed by server, server is shutting down";
 

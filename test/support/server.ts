@@ -114,3 +114,26 @@ export function describe(event: Event): string {
       return `${event.Index}:${p.case}`;
   }
 }
+
+/**
+ * Resolves once the publisher has opened `count` subscriptions in total, so a test can publish
+ * only after the server has really subscribed (no polling, no sleeps).
+ */
+export function countSubscriptions(publisher: EventPublisher): (count: number) => Promise<void> {
+  let opened = 0;
+  const waiters: Array<{ count: number; resolve: () => void }> = [];
+  const subscribe = publisher.subscribe.bind(publisher);
+  publisher.subscribe = (request) => {
+    const subscription = subscribe(request);
+    opened++;
+    for (const waiter of waiters.filter((w) => w.count <= opened)) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+    return subscription;
+  };
+  return (count) =>
+    count <= opened
+      ? Promise.resolve()
+      : new Promise((resolve) => waiters.push({ count, resolve }));
+}
