@@ -1,0 +1,34 @@
+/**
+ * The stream broke the protocol (a framing event in the wrong place, an unknown payload) or
+ * the view rejected an event (SPEC M5): the view is reset and the stream resubscribed at 0.
+ */
+export class ProtocolError extends Error {
+  override readonly name = "ProtocolError";
+}
+
+/** The server reset the stream (`Aborted`) twice in a row; the view is being rebuilt (M6). */
+export class StreamResetError extends Error {
+  override readonly name = "StreamResetError";
+}
+
+/** The server ended a stream without an error; the materializer resumes from its index. */
+export class StreamEndedError extends Error {
+  override readonly name = "StreamEndedError";
+  constructor() {
+    super("subscribe stream ended without an error; resuming");
+  }
+}
+
+/** The materializer or registry was closed while a call waited on it. */
+export class MaterializerClosedError extends Error {
+  override readonly name = "MaterializerClosedError";
+}
+
+/** A DOMException-compatible AbortError (what `fetch` rejects with when its signal aborts). */
+export function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name === "AbortError") return reason;
+  const error = new Error("the operation was aborted", { cause: reason });
+  error.name = "AbortError";
+  return error;
+}

@@ -1,0 +1,238 @@
+import { createClient, type Transport } from "@connectrpc/connect";
+import { StateChangeSubscription } from "../gen/index.js";
+import { defaultTimers } from "./default-timers.js";
+import { MaterializerClosedError } from "./errors.js";
+import { Materializer } from "./materializer.js";
+import { RetryWaiter, type RetryWaiterOptions } from "./retry-waiter.js";
+import type {
+  FetchOptions,
+  FetchResult,
+  Logger,
+  MaterializedRequest,
+  MaterializerState,
+  StreamClient,
+  Timers,
+} from "./types.js";
+
+export interface MaterializerRegistryOptions {
+  /** A Connect transport (connect-web in browsers, connect-node in Node). */
+  readonly transport?: Transport;
+  /** Or any stream client (tests, custom transports). */
+  readonly client?: StreamClient;
+  /** How long an unreferenced entry keeps its stream open (default 5 minutes, SPEC R4). */
+  readonly idleTtlMs?: number;
+  readonly logger?: Logger;
+  readonly timers?: Timers;
+  /** Backoff of every materializer (SPEC M7). */
+  readonly retry?: RetryWaiterOptions;
+}
+
+/** A reference on a registry entry; `release()` is idempotent. */
+export interface Lease<TResult> {
+  readonly materializer: Materializer<TResult>;
+  /** The entry's key (token hashed). */
+  readonly key: string;
+  release(): void;
+}
+
+export interface RegistryStats {
+  readonly entries: number;
+  /** References held (leases in flight, notify subscriptions, hooks). */
+  readonly refs: number;
+  /** Subscribe streams open right now. */
+  readonly openStreams: number;
+  /** Entry keys; tokens appear only as hashes (SPEC R1). */
+  readonly keys: readonly string[];
+}
+
+interface Entry {
+  readonly key: string;
+  readonly materializer: Materializer<unknown>;
+  readonly controller: AbortController;
+  refs: number;
+  expiry: unknown;
+}
+
+export const DEFAULT_IDLE_TTL_MS = 5 * 60_000;
+
+/**
+ * Shares one materializer per request key among every reader (SPEC R1–R6; Consul's
+ * `submatview.Store`). Each `get` in flight, each `notify` and each hook holds a reference; an
+ * entry whose count drops to 0 keeps streaming for `idleTtlMs` and is then closed, unless it is
+ * referenced again first (its data is then served at once). An entry stopped by a terminal
+ * error is evicted as soon as nobody holds it, so the next request starts afresh.
+ */
+export class MaterializerRegistry {
+  readonly #client: StreamClient;
+  readonly #idleTtlMs: number;
+  readonly #logger: Logger | undefined;
+  readonly #timers: Timers;
+  readonly #retry: RetryWaiterOptions | undefined;
+  readonly #entries = new Map<string, Entry>();
+  #disposed = false;
+
+  constructor(options: MaterializerRegistryOptions) {
+    const client =
+      options.client ??
+      (options.transport && createClient(StateChangeSubscription, options.transport));
+    if (!client)
+      throw new Error(
+        "MaterializerRegistry needs a `transport` (e.g. createConnectTransport({ baseUrl })) or a `client`",
+      );
+    this.#client = client;
+    this.#idleTtlMs = options.idleTtlMs ?? DEFAULT_IDLE_TTL_MS;
+    this.#logger = options.logger;
+    this.#timers = options.timers ?? defaultTimers;
+    this.#retry = options.retry;
+  }
+
+  get idleTtlMs(): number {
+    return this.#idleTtlMs;
+  }
+
+  /**
+   * Takes a reference on the request's entry, creating and starting its materializer on first
+   * use and cancelling a pending expiry (R4).
+   */
+  acquire<TResult>(request: MaterializedRequest<TResult>): Lease<TResult> {
+    if (this.#disposed) throw new MaterializerClosedError("this MaterializerRegistry was disposed");
+    const entry = this.#entries.get(request.key) ?? this.#create(request);
+    entry.refs++;
+    if (entry.expiry !== undefined) {
+      this.#timers.clearTimeout(entry.expiry);
+      entry.expiry = undefined;
+    }
+    let released = false;
+    return {
+      materializer: entry.materializer as Materializer<TResult>,
+      key: entry.key,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#release(entry);
+      },
+    };
+  }
+
+  /** A blocking-index query against the shared entry (R2): reference, fetch, release. */
+  async get<TResult>(
+    request: MaterializedRequest<TResult>,
+    options: FetchOptions = {},
+  ): Promise<FetchResult<TResult>> {
+    const lease = this.acquire(request);
+    try {
+      return await lease.materializer.fetch(options);
+    } finally {
+      lease.release();
+    }
+  }
+
+  /**
+   * Calls back with the latest state whenever the index moves or an error surfaces, coalesced
+   * to one call per microtask, first as soon as a snapshot exists (R3). Holds a reference until
+   * `signal` aborts; the returned function also stops it.
+   */
+  notify<TResult>(
+    request: MaterializedRequest<TResult>,
+    callback: (state: MaterializerState<TResult>) => void,
+    options: { signal?: AbortSignal } = {},
+  ): () => void {
+    const { signal } = options;
+    if (signal?.aborted) return () => {};
+    const lease = this.acquire(request);
+    const materializer = lease.materializer;
+    let delivered: MaterializerState<TResult> | undefined;
+    let scheduled = false;
+    const deliver = () => {
+      scheduled = false;
+      if (stopped) return;
+      const state = materializer.getSnapshot();
+      if (state.index === 0n && !state.error) return;
+      if (delivered && delivered.index === state.index && delivered.error === state.error) return;
+      delivered = state;
+      callback(state);
+    };
+    const schedule = () => {
+      if (scheduled) return;
+      scheduled = true;
+      queueMicrotask(deliver);
+    };
+    let stopped = false;
+    const unsubscribe = materializer.subscribe(schedule);
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      unsubscribe();
+      signal?.removeEventListener("abort", stop);
+      lease.release();
+    };
+    signal?.addEventListener("abort", stop, { once: true });
+    // A snapshot may already exist (a shared entry): deliver it without waiting for a change.
+    schedule();
+    return stop;
+  }
+
+  stats(): RegistryStats {
+    let refs = 0;
+    let openStreams = 0;
+    for (const entry of this.#entries.values()) {
+      refs += entry.refs;
+      if (entry.materializer.streamOpen) openStreams++;
+    }
+    return { entries: this.#entries.size, refs, openStreams, keys: [...this.#entries.keys()] };
+  }
+
+  /** Stops every materializer and clears every timer (R6); later calls throw. */
+  dispose(): void {
+    this.#disposed = true;
+    for (const entry of this.#entries.values()) this.#evict(entry);
+  }
+
+  #create<TResult>(request: MaterializedRequest<TResult>): Entry {
+    const materializer = new Materializer<TResult>({
+      view: request.createView(),
+      client: this.#client,
+      request: (index) => request.subscribeRequest(index),
+      logger: this.#logger,
+      waiter: new RetryWaiter({ timers: this.#timers, ...this.#retry }),
+      timers: this.#timers,
+    });
+    const entry: Entry = {
+      key: request.key,
+      materializer: materializer as Materializer<unknown>,
+      controller: new AbortController(),
+      refs: 0,
+      expiry: undefined,
+    };
+    this.#entries.set(entry.key, entry);
+    materializer.run(entry.controller.signal).then(
+      () => {
+        // Stopped by a terminal error (R5): evict once nobody holds it.
+        if (entry.refs === 0) this.#evict(entry);
+      },
+      (error: unknown) =>
+        this.#logger?.error?.("materializer crashed", { key: entry.key, error: String(error) }),
+    );
+    return entry;
+  }
+
+  #release(entry: Entry): void {
+    if (--entry.refs > 0 || this.#entries.get(entry.key) !== entry) return;
+    if (entry.materializer.stopped) {
+      this.#evict(entry);
+      return;
+    }
+    entry.expiry = this.#timers.setTimeout(() => {
+      entry.expiry = undefined;
+      // Re-check on expiry: a reference taken meanwhile keeps the entry (TanStack's optionalRemove).
+      if (entry.refs === 0) this.#evict(entry);
+    }, this.#idleTtlMs);
+  }
+
+  #evict(entry: Entry): void {
+    if (entry.expiry !== undefined) this.#timers.clearTimeout(entry.expiry);
+    entry.expiry = undefined;
+    entry.controller.abort();
+    if (this.#entries.get(entry.key) === entry) this.#entries.delete(entry.key);
+  }
+}

@@ -1,0 +1,338 @@
+import type { Event, SubscribeRequest } from "../gen/index.js";
+import { classifyFailure } from "./classify.js";
+import { defaultTimers } from "./default-timers.js";
+import { abortError, ProtocolError, StreamEndedError, StreamResetError } from "./errors.js";
+import { PublishedState } from "./materializer-state.js";
+import { RetryWaiter } from "./retry-waiter.js";
+import type {
+  FetchOptions,
+  FetchResult,
+  Logger,
+  MaterializerState,
+  StreamClient,
+  Timers,
+  View,
+} from "./types.js";
+
+/** What a materializer needs (SPEC M1; Consul's `submatview.Deps`). */
+export interface MaterializerDeps<TResult> {
+  readonly view: View<TResult>;
+  readonly client: StreamClient;
+  /** Builds the `SubscribeRequest` for a resume index (0: a fresh snapshot). */
+  readonly request: (index: bigint) => SubscribeRequest;
+  readonly logger?: Logger;
+  readonly waiter?: RetryWaiter;
+  /** Timers for `fetch` timeouts. */
+  readonly timers?: Timers;
+}
+
+interface Notification {
+  readonly error?: Error;
+  /** The update completed a reset: the view was rebuilt from a new snapshot. */
+  readonly reset?: boolean;
+}
+
+/**
+ * Keeps one local view of one subscription up to date (SPEC M1–M10).
+ *
+ * Notification contract:
+ * - listeners (`subscribe`) are called synchronously once per applied update — a whole
+ *   snapshot is one update, a live wire event (a batch included) is one update — and once per
+ *   surfaced error; never while a snapshot is still arriving;
+ * - `getSnapshot()` returns an immutable state that keeps its identity until the next
+ *   notification; `value` and `index` always describe the same state;
+ * - a reset (`Aborted`, `NewSnapshotToFollow`, a protocol fault) keeps the last good state
+ *   visible until the new snapshot is complete, then publishes it with `resets` + 1; the first
+ *   `Aborted` after a success is silent, the next ones surface a {@link StreamResetError};
+ * - a terminal error (`Unauthenticated`, `PermissionDenied`, `InvalidArgument`,
+ *   `Unimplemented`, "ACL not found") publishes status `failed` once and `run` returns.
+ */
+export class Materializer<TResult> {
+  readonly #view: View<TResult>;
+  readonly #client: StreamClient;
+  readonly #request: (index: bigint) => SubscribeRequest;
+  readonly #logger: Logger | undefined;
+  readonly #waiter: RetryWaiter;
+  readonly #timers: Timers;
+  readonly #listeners = new Set<() => void>();
+  readonly #waiters = new Set<(n: Notification) => void>();
+  #state: PublishedState<TResult> = new PublishedState<TResult>(
+    "connecting",
+    0n,
+    undefined,
+    0,
+    undefined,
+  );
+  #handedOut = false;
+  /** Index of the view's current content: 0 while no complete snapshot is applied. */
+  #index = 0n;
+  #resetPending = false;
+  #running = false;
+  #stopped = false;
+  #streamOpen = false;
+  #result: { index: bigint; value: TResult } | undefined;
+
+  constructor(deps: MaterializerDeps<TResult>) {
+    this.#view = deps.view;
+    this.#client = deps.client;
+    this.#request = deps.request;
+    this.#logger = deps.logger;
+    this.#waiter = deps.waiter ?? new RetryWaiter();
+    this.#timers = deps.timers ?? defaultTimers;
+  }
+
+  /** The index of the view (0 until a complete snapshot is applied, and during a reset). */
+  get index(): bigint {
+    return this.#index;
+  }
+
+  /** Whether a `Subscribe` stream is open right now. */
+  get streamOpen(): boolean {
+    return this.#streamOpen;
+  }
+
+  /** Whether `run` ended on a terminal error. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /**
+   * Subscribes and keeps the view up to date until `signal` aborts or a terminal error stops
+   * it (M2). Never rejects for stream errors: it handles them and subscribes again (M6).
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    if (this.#running)
+      throw new Error(
+        "Materializer.run() is already running: call it once and share the materializer",
+      );
+    this.#running = true;
+    try {
+      while (!signal.aborted && !this.#stopped) {
+        let failure: unknown;
+        try {
+          await this.#consume(signal);
+          failure = new StreamEndedError();
+        } catch (error) {
+          failure = error;
+        }
+        if (signal.aborted) return;
+        if (!this.#handleFailure(failure)) return;
+        try {
+          await this.#waiter.wait(signal);
+        } catch {
+          return;
+        }
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  /** Handles one stream failure (M5, M6); returns false when `run` must stop. */
+  #handleFailure(failure: unknown): boolean {
+    const error = failure instanceof Error ? failure : new Error(String(failure));
+    const kind = classifyFailure(failure);
+    this.#logger?.warn?.("subscribe stream failed", {
+      kind,
+      error: error.message,
+      index: this.#index,
+    });
+    if (kind === "terminal") {
+      this.#stopped = true;
+      this.#publish(this.#state.with("failed", error), { error });
+      return false;
+    }
+    const consecutive = this.#waiter.failures > 0;
+    if (kind === "reset" || kind === "fault") this.#resetView();
+    // The first Aborted since a success is retried silently: most resets heal at once (M6).
+    if (kind === "reset" && !consecutive) return true;
+    const surfaced =
+      kind === "reset"
+        ? new StreamResetError("the server reset the stream again; rebuilding the view", {
+            cause: error,
+          })
+        : error;
+    const status = this.#state.index > 0n ? "reconnecting" : "connecting";
+    this.#publish(this.#state.with(status, surfaced), { error: surfaced });
+    return true;
+  }
+
+  /** One stream, from subscribe to its end: the event state machine of M3. */
+  async #consume(signal: AbortSignal): Promise<void> {
+    // Our own controller: connect 2.1.2 cancels a server stream only through its signal.
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    const request = this.#request(this.#index);
+    let expectSnapshot = request.Index === 0n;
+    let first = true;
+    let snapshot: Event[] = [];
+    this.#streamOpen = true;
+    try {
+      for await (const event of this.#client.subscribe(request, { signal: controller.signal })) {
+        const payload = event.Payload;
+        if (first && !expectSnapshot && payload.case === "NewSnapshotToFollow") {
+          // Stale resume: the server sends a full snapshot; the old view is thrown away.
+          first = false;
+          this.#resetView();
+          expectSnapshot = true;
+          continue;
+        }
+        first = false;
+        switch (payload.case) {
+          case "EndOfSnapshot":
+            if (!expectSnapshot)
+              throw new ProtocolError(
+                `unexpected EndOfSnapshot at index ${event.Index} on a live stream`,
+              );
+            this.#apply(snapshot, event.Index);
+            snapshot = [];
+            expectSnapshot = false;
+            break;
+          case "NewSnapshotToFollow":
+            throw new ProtocolError(
+              "unexpected NewSnapshotToFollow after the first event of a stream",
+            );
+          case undefined:
+            throw new ProtocolError(`event at index ${event.Index} has an unknown payload`);
+          case "EventBatch":
+            if (expectSnapshot) snapshot.push(...payload.value.Events);
+            else this.#apply(payload.value.Events, event.Index);
+            break;
+          default:
+            if (expectSnapshot) snapshot.push(event);
+            else this.#apply([event], event.Index);
+        }
+      }
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      controller.abort();
+      this.#streamOpen = false;
+    }
+  }
+
+  /** Applies one update (a whole snapshot or one live wire event) at `index` (M3, M4). */
+  #apply(events: readonly Event[], index: bigint): void {
+    this.#freeze();
+    try {
+      this.#view.update(events);
+    } catch (error) {
+      if (error instanceof ProtocolError) throw error;
+      throw new ProtocolError(`the view rejected the events at index ${index}`, { cause: error });
+    }
+    this.#index = index;
+    this.#waiter.reset();
+    const reset = this.#resetPending;
+    this.#resetPending = false;
+    const resets = this.#state.resets + (reset ? 1 : 0);
+    this.#publish(
+      new PublishedState("live", index, undefined, resets, () => this.#resultAt(index)),
+      { reset },
+    );
+  }
+
+  #resetView(): void {
+    this.#freeze();
+    if (this.#index > 0n || this.#state.index > 0n) this.#resetPending = true;
+    this.#view.reset();
+    this.#index = 0n;
+  }
+
+  /** The view's result at `index`, computed at most once per index (M10). */
+  #resultAt(index: bigint): TResult {
+    if (this.#result?.index !== index) this.#result = { index, value: this.#view.result(index) };
+    return this.#result.value;
+  }
+
+  /** Fixes the published value before the view changes, if anyone may still read it. */
+  #freeze(): void {
+    if (this.#handedOut || this.#waiters.size > 0) this.#state.freeze();
+    this.#result = undefined;
+  }
+
+  #publish(state: PublishedState<TResult>, notification: Notification): void {
+    this.#state = state;
+    this.#handedOut = false;
+    for (const waiter of [...this.#waiters]) waiter(notification);
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener();
+      } catch (error) {
+        // A throwing listener must not break the stream or starve the other listeners.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  }
+
+  /** `useSyncExternalStore`'s subscribe (M9). */
+  subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  /** `useSyncExternalStore`'s getSnapshot (M9): the same object until something changes. */
+  getSnapshot = (): MaterializerState<TResult> => {
+    this.#handedOut = true;
+    return this.#state;
+  };
+
+  /** Number of `subscribe` listeners. */
+  get listenerCount(): number {
+    return this.#listeners.size;
+  }
+
+  /**
+   * A blocking-index query (M8): the state once its index passes `minIndex`, the last good
+   * state with the error when the stream fails, or — after `timeoutMs` — the current state
+   * marked `notModified`. A reset that lands below `minIndex` is returned (`reset: true`).
+   */
+  fetch(options: FetchOptions = {}): Promise<FetchResult<TResult>> {
+    const { minIndex = 0n, timeoutMs, signal } = options;
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    if (this.#index > 0n && this.#index > minIndex) {
+      return Promise.resolve({
+        value: this.#resultAt(this.#index),
+        index: this.#index,
+        cached: true,
+      });
+    }
+    if (this.#stopped) {
+      return Promise.resolve({
+        value: this.#state.value,
+        index: this.#state.index,
+        error: this.#state.error,
+      });
+    }
+    return new Promise((resolve, reject) => {
+      let timer: unknown;
+      const finish = (result: FetchResult<TResult> | Error) => {
+        this.#waiters.delete(onNotify);
+        if (timer !== undefined) this.#timers.clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        if (result instanceof Error) reject(result);
+        else resolve(result);
+      };
+      const onNotify = (n: Notification) => {
+        if (n.error) {
+          finish({ value: this.#state.value, index: this.#state.index, error: n.error });
+        } else if (this.#index > minIndex) {
+          finish({ value: this.#resultAt(this.#index), index: this.#index });
+        } else if (n.reset) {
+          // The server's state went back (e.g. a restore): waiting for the old index could take forever.
+          finish({ value: this.#resultAt(this.#index), index: this.#index, reset: true });
+        }
+      };
+      const onAbort = () => finish(abortError(signal as AbortSignal));
+      this.#waiters.add(onNotify);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      if (timeoutMs !== undefined) {
+        timer = this.#timers.setTimeout(() => {
+          const state = this.#state;
+          finish({ value: state.value, index: state.index, notModified: true });
+        }, timeoutMs);
+      }
+    });
+  }
+}

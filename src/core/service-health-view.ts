@@ -1,0 +1,108 @@
+import type { CheckServiceNode, Event } from "../gen/index.js";
+import { CatalogOp } from "../gen/index.js";
+import { ProtocolError } from "./errors.js";
+import { KeyedView } from "./keyed-view.js";
+import type { View } from "./types.js";
+
+export interface ServiceHealthFilter {
+  /** Every tag must be present on the service (compared case-insensitively). */
+  readonly tags?: readonly string[];
+  /** Every key/value must match the node's meta. */
+  readonly nodeMeta?: Readonly<Record<string, string>>;
+  /** Any further predicate over the instance. */
+  readonly filter?: (node: CheckServiceNode) => boolean;
+  /** A connect view: terminating gateways bypass the filter (their tags are not the service's). */
+  readonly connect?: boolean;
+}
+
+export interface ServiceHealthResult {
+  /** Instances sorted by node name, then service ID (byte order); a fresh array per index. */
+  readonly nodes: readonly CheckServiceNode[];
+  readonly index: bigint;
+}
+
+/** Consul's `CheckServiceNode.UniqueID()`: partition/peer/node/namespace/serviceID. */
+export function uniqueId(csn: CheckServiceNode): string {
+  const meta = csn.Service?.EnterpriseMeta;
+  return `${meta?.Partition ?? ""}/${csn.Service?.PeerName || csn.Node?.PeerName || ""}/${csn.Node?.Node ?? ""}/${meta?.Namespace ?? ""}/${csn.Service?.ID ?? ""}`;
+}
+
+const byNodeThenService = (a: CheckServiceNode, b: CheckServiceNode): number =>
+  compareBytes(a.Node?.Node ?? "", b.Node?.Node ?? "") ||
+  compareBytes(a.Service?.ID ?? "", b.Service?.ID ?? "");
+
+/**
+ * Port of Consul's health view (SPEC V2). Register upserts an instance that passes the filter
+ * and deletes one that does not (an instance that stops matching leaves the view); Deregister
+ * deletes. A non-health payload throws (a protocol fault, M5).
+ */
+export class ServiceHealthView implements View<ServiceHealthResult> {
+  readonly #view: KeyedView<CheckServiceNode>;
+  #last: ServiceHealthResult | undefined;
+
+  constructor(options: ServiceHealthFilter = {}) {
+    const passes = healthFilter(options);
+    this.#view = new KeyedView<CheckServiceNode>({
+      compare: byNodeThenService,
+      apply(event: Event) {
+        const payload = event.Payload;
+        if (payload.case !== "ServiceHealth") {
+          throw new ProtocolError(
+            `unexpected ${payload.case ?? "unknown"} payload for a service health view`,
+          );
+        }
+        const csn = payload.value.CheckServiceNode;
+        if (!csn) throw new ProtocolError("ServiceHealth event without a CheckServiceNode");
+        const key = uniqueId(csn);
+        if (payload.value.Op === CatalogOp.Deregister || !passes(csn)) return { key, delete: true };
+        return { key, value: csn };
+      },
+    });
+  }
+
+  update(events: readonly Event[]): void {
+    this.#view.update(events);
+  }
+
+  result(index: bigint): ServiceHealthResult {
+    if (this.#last?.index !== index) this.#last = { nodes: this.#view.result(index).items, index };
+    return this.#last;
+  }
+
+  reset(): void {
+    this.#last = undefined;
+    this.#view.reset();
+  }
+}
+
+function healthFilter(options: ServiceHealthFilter): (csn: CheckServiceNode) => boolean {
+  const tags = options.tags?.map((t) => t.toLowerCase()) ?? [];
+  const meta = Object.entries(options.nodeMeta ?? {});
+  const predicate = options.filter;
+  if (tags.length === 0 && meta.length === 0 && !predicate) return () => true;
+  return (csn) => {
+    if (options.connect && csn.Service?.Kind === "terminating-gateway") return true;
+    if (tags.length > 0) {
+      const have = new Set((csn.Service?.Tags ?? []).map((t) => t.toLowerCase()));
+      if (!tags.every((t) => have.has(t))) return false;
+    }
+    for (const [key, value] of meta) if (csn.Node?.Meta[key] !== value) return false;
+    return predicate ? predicate(csn) : true;
+  };
+}
+
+/** Orders strings by their UTF-8 bytes (Go's string comparison), not by UTF-16 code units. */
+export function compareBytes(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (U+D800–DFFF) encode code points above U+FFFF, which sort after U+E000–FFFF in UTF-8.
+    const sx = x >= 0xd800 && x <= 0xdfff ? x + 0x2000 : x >= 0xe000 ? x - 0x800 : x;
+    const sy = y >= 0xd800 && y <= 0xdfff ? y + 0x2000 : y >= 0xe000 ? y - 0x800 : y;
+    return sx - sy;
+  }
+  return a.length - b.length;
+}

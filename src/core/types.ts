@@ -1,0 +1,89 @@
+import type { Event, SubscribeRequest } from "../gen/index.js";
+
+/**
+ * A local, materialized view of one subscription (SPEC V1). The materializer calls `update`
+ * with the whole snapshot (possibly empty) first, then once per live wire event.
+ */
+export interface View<TResult> {
+  /** Applies a group of events that share one index; throw to signal a protocol fault (M5). */
+  update(events: readonly Event[]): void;
+  /** The result at `index`; must not alias state that later updates mutate (M10). */
+  result(index: bigint): TResult;
+  /** Returns to the empty state. */
+  reset(): void;
+}
+
+/** Anything that can open a `Subscribe` stream; a Connect client for the service satisfies it. */
+export interface StreamClient {
+  subscribe(request: SubscribeRequest, options: { signal: AbortSignal }): AsyncIterable<Event>;
+}
+
+/** Optional logging; tokens never reach it. */
+export interface Logger {
+  debug?(message: string, details?: Record<string, unknown>): void;
+  warn?(message: string, details?: Record<string, unknown>): void;
+  error?(message: string, details?: Record<string, unknown>): void;
+}
+
+/** Injectable timers (fake clocks in tests). */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export type MaterializerStatus = "connecting" | "live" | "reconnecting" | "failed";
+
+/**
+ * What `getSnapshot()` returns (M9): immutable, and the same object until something changes.
+ * `value` and `index` always describe the same state.
+ */
+export interface MaterializerState<TResult> {
+  readonly status: MaterializerStatus;
+  /** The view's result at `index`; `undefined` until the first complete snapshot. */
+  readonly value: TResult | undefined;
+  /** Index of `value`; 0 until the first complete snapshot. */
+  readonly index: bigint;
+  /** The last failure since the last successful update, if any. */
+  readonly error: Error | undefined;
+  /** How many times the view was thrown away and rebuilt from a new snapshot. */
+  readonly resets: number;
+}
+
+export interface FetchOptions {
+  /** Return once the index is above this (a blocking-index query); 0 returns any snapshot. */
+  readonly minIndex?: bigint;
+  /** Give up waiting after this long and return `notModified`; default: wait forever. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** The answer to a blocking-index query (M8). */
+export interface FetchResult<TResult> {
+  readonly value: TResult | undefined;
+  readonly index: bigint;
+  /** Answered at once from state already past `minIndex`. */
+  readonly cached?: boolean;
+  /** The timeout passed with no newer state. */
+  readonly notModified?: boolean;
+  /** The view was rebuilt from a snapshot whose index is below `minIndex`. */
+  readonly reset?: boolean;
+  /** The stream failed; `value` and `index` are the last good state. */
+  readonly error?: Error;
+}
+
+/**
+ * A request the registry can materialize: a canonical key (token hashed, never in clear), the
+ * `SubscribeRequest` for a resume index, and a view factory. Built by `serviceHealthRequest`,
+ * `serviceListRequest` or `keyedRequest`.
+ */
+export interface MaterializedRequest<TResult> {
+  /** Canonical identity (view type, datacenter, token hash, request and view options). */
+  readonly key: string;
+  readonly viewType: string;
+  subscribeRequest(index: bigint): SubscribeRequest;
+  createView(): View<TResult>;
+}
+
+/** The result type of a request. */
+export type ResultOf<TRequest> =
+  TRequest extends MaterializedRequest<infer TResult> ? TResult : never;
