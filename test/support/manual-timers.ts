@@ -6,10 +6,18 @@ export class ManualTimers implements Timers {
   #next = 0;
   readonly #pending = new Map<number, { at: number; callback: () => void }>();
 
+  #scheduled: Array<() => void> = [];
+
   setTimeout(callback: () => void, ms: number): unknown {
     const handle = ++this.#next;
     this.#pending.set(handle, { at: this.#now + ms, callback });
+    for (const resolve of this.#scheduled.splice(0)) resolve();
     return handle;
+  }
+
+  /** Resolves when the next timer is set: a deterministic sync point for backoff tests. */
+  scheduled(): Promise<void> {
+    return new Promise((resolve) => this.#scheduled.push(resolve));
   }
 
   clearTimeout(handle: unknown): void {
