@@ -4,6 +4,7 @@ import { defaultTimers } from "./default-timers.js";
 import { MaterializerClosedError } from "./errors.js";
 import { Materializer } from "./materializer.js";
 import { RetryWaiter, type RetryWaiterOptions } from "./retry-waiter.js";
+import { scheduleTask } from "./schedule-task.js";
 import type {
   FetchOptions,
   FetchResult,
@@ -51,6 +52,8 @@ interface Entry {
   readonly controller: AbortController;
   refs: number;
   expiry: unknown;
+  /** Stops of the entry's `notify` subscriptions, run on eviction (no listener survives). */
+  readonly watchers: Set<() => void>;
 }
 
 export const DEFAULT_IDLE_TTL_MS = 5 * 60_000;
@@ -129,7 +132,7 @@ export class MaterializerRegistry {
 
   /**
    * Calls back with the latest state whenever the index moves or an error surfaces, coalesced
-   * to one call per microtask, first as soon as a snapshot exists (R3). Holds a reference until
+   * to one call per task, first as soon as a snapshot exists (R3). Holds a reference until
    * `signal` aborts; the returned function also stops it.
    */
   notify<TResult>(
@@ -155,17 +158,20 @@ export class MaterializerRegistry {
     const schedule = () => {
       if (scheduled) return;
       scheduled = true;
-      queueMicrotask(deliver);
+      scheduleTask(deliver);
     };
     let stopped = false;
     const unsubscribe = materializer.subscribe(schedule);
+    const watchers = this.#entries.get(lease.key)?.watchers;
     const stop = () => {
       if (stopped) return;
       stopped = true;
       unsubscribe();
+      watchers?.delete(stop);
       signal?.removeEventListener("abort", stop);
       lease.release();
     };
+    watchers?.add(stop);
     signal?.addEventListener("abort", stop, { once: true });
     // A snapshot may already exist (a shared entry): deliver it without waiting for a change.
     schedule();
@@ -203,6 +209,7 @@ export class MaterializerRegistry {
       controller: new AbortController(),
       refs: 0,
       expiry: undefined,
+      watchers: new Set(),
     };
     this.#entries.set(entry.key, entry);
     materializer.run(entry.controller.signal).then(
@@ -230,9 +237,12 @@ export class MaterializerRegistry {
   }
 
   #evict(entry: Entry): void {
+    // Out of the map first: releases by the watchers below then schedule no new expiry.
+    if (this.#entries.get(entry.key) === entry) this.#entries.delete(entry.key);
     if (entry.expiry !== undefined) this.#timers.clearTimeout(entry.expiry);
     entry.expiry = undefined;
+    for (const stop of [...entry.watchers]) stop();
     entry.controller.abort();
-    if (this.#entries.get(entry.key) === entry) this.#entries.delete(entry.key);
   }
+
 }
