@@ -244,5 +244,4 @@ export class MaterializerRegistry {
     for (const stop of [...entry.watchers]) stop();
     entry.controller.abort();
   }
-
 }

@@ -30,6 +30,8 @@ export interface RunningServer {
   /** Base URL for Connect, gRPC-web and (over h2c) gRPC clients, e.g. `http://127.0.0.1:8080`. */
   readonly url: string;
   readonly port: number;
+  /** Destroys every open connection (a network fault, for tests and demos); keeps listening. */
+  dropConnections(): void;
   /** Shuts the publisher's streams down, drops every connection and stops listening. */
   close(): Promise<void>;
 }
@@ -99,6 +101,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   return {
     url: `http://${host}:${port}`,
     port,
+    dropConnections() {
+      for (const session of sessions) session.destroy();
+      for (const socket of sockets) socket.destroy();
+    },
     async close() {
       publisher.shutdown();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

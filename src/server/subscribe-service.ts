@@ -28,6 +28,10 @@ export function createSubscribeService(
     async *subscribe(request: SubscribeRequest, context: HandlerContext) {
       const filter = await publisher.authorize(request.Token);
       const subscription = publisher.subscribe(request);
+      // Release on client abort even if the generator is parked in a `yield` whose write never
+      // completes (a response destroyed mid-write): the publisher must not keep the buffer (S8).
+      const release = () => subscription.unsubscribe();
+      context.signal.addEventListener("abort", release, { once: true });
       try {
         for (;;) {
           const item = await subscription.next(context.signal);
@@ -36,6 +40,7 @@ export function createSubscribeService(
         }
       } finally {
         // Runs on client abort, server close and errors alike: no leaked subscription (S8).
+        context.signal.removeEventListener("abort", release);
         subscription.unsubscribe();
       }
     },

@@ -35,6 +35,7 @@ export class Subscription {
    * the force-close error, or with `signal.reason` when the caller aborts.
    */
   async next(signal: AbortSignal): Promise<BufferItem> {
+    signal.throwIfAborted();
     const both = AbortSignal.any([signal, this.#closer.signal]);
     for (;;) {
       const item = await this.#cursor.link.wait(both);
