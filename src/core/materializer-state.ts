@@ -1,10 +1,9 @@
 import type { MaterializerState, MaterializerStatus } from "./types.js";
 
 /**
- * One published state. `value` is computed on first read (a view's result is O(n) to build),
- * so a burst of updates nobody reads builds nothing; the materializer calls `freeze()` before
- * it mutates the view whenever this state may still be read, so `value` and `index` always
- * describe the same state.
+ * One published state, built only when `getSnapshot()` is called. `value` is computed on
+ * first read (a view's result is O(n) to build); the materializer calls `freeze()` before it
+ * mutates the view, so `value` and `index` always describe the same state.
  */
 export class PublishedState<TResult> implements MaterializerState<TResult> {
   #value: TResult | undefined;
@@ -32,17 +31,5 @@ export class PublishedState<TResult> implements MaterializerState<TResult> {
   /** Computes `value` now, while the view is still at `index`. */
   freeze(): void {
     if (this.#compute) void this.value;
-  }
-
-  /** The same state with another status and error (the value is shared, not rebuilt). */
-  with(status: MaterializerStatus, error: Error | undefined): PublishedState<TResult> {
-    const compute = this.#compute;
-    return new PublishedState(
-      status,
-      this.index,
-      error,
-      this.resets,
-      compute ? () => this.value as TResult : this.#value,
-    );
   }
 }

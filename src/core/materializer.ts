@@ -9,6 +9,7 @@ import type {
   FetchResult,
   Logger,
   MaterializerState,
+  MaterializerStatus,
   StreamClient,
   Timers,
   View,
@@ -24,12 +25,6 @@ export interface MaterializerDeps<TResult> {
   readonly waiter?: RetryWaiter;
   /** Timers for `fetch` timeouts. */
   readonly timers?: Timers;
-}
-
-interface Notification {
-  readonly error?: Error;
-  /** The update completed a reset: the view was rebuilt from a new snapshot. */
-  readonly reset?: boolean;
 }
 
 /**
@@ -55,15 +50,16 @@ export class Materializer<TResult> {
   readonly #waiter: RetryWaiter;
   readonly #timers: Timers;
   readonly #listeners = new Set<() => void>();
-  readonly #waiters = new Set<(n: Notification) => void>();
-  #state: PublishedState<TResult> = new PublishedState<TResult>(
-    "connecting",
-    0n,
-    undefined,
-    0,
-    undefined,
-  );
-  #handedOut = false;
+  readonly #waiters = new Set<(error: Error | undefined, reset: boolean) => void>();
+  /** The published state, kept as fields: a state object is only built when someone asks. */
+  #status: MaterializerStatus = "connecting";
+  #publishedIndex = 0n;
+  #error: Error | undefined;
+  #resets = 0;
+  /** The object `getSnapshot()` handed out for the current state; undefined until asked. */
+  #state: PublishedState<TResult> | undefined;
+  /** The published value, kept once the view has moved past it (during a reset). */
+  #frozen: { readonly index: bigint; readonly value: TResult | undefined } | undefined;
   /** Index of the view's current content: 0 while no complete snapshot is applied. */
   #index = 0n;
   #resetPending = false;
@@ -71,6 +67,8 @@ export class Materializer<TResult> {
   #stopped = false;
   #streamOpen = false;
   #result: { index: bigint; value: TResult } | undefined;
+  /** Reused for single-event updates: views must not keep the array they are given (V1). */
+  readonly #one: Event[] = [];
 
   constructor(deps: MaterializerDeps<TResult>) {
     this.#view = deps.view;
@@ -139,7 +137,7 @@ export class Materializer<TResult> {
     });
     if (kind === "terminal") {
       this.#stopped = true;
-      this.#publish(this.#state.with("failed", error), { error });
+      this.#publish("failed", error, false);
       return false;
     }
     const consecutive = this.#waiter.failures > 0;
@@ -152,8 +150,7 @@ export class Materializer<TResult> {
             cause: error,
           })
         : error;
-    const status = this.#state.index > 0n ? "reconnecting" : "connecting";
-    this.#publish(this.#state.with(status, surfaced), { error: surfaced });
+    this.#publish(this.#publishedIndex > 0n ? "reconnecting" : "connecting", surfaced, false);
     return true;
   }
 
@@ -200,8 +197,12 @@ export class Materializer<TResult> {
             else this.#apply(payload.value.Events, event.Index);
             break;
           default:
-            if (expectSnapshot) snapshot.push(event);
-            else this.#apply([event], event.Index);
+            if (expectSnapshot) {
+              snapshot.push(event);
+            } else {
+              this.#one[0] = event;
+              this.#apply(this.#one, event.Index);
+            }
         }
       }
     } finally {
@@ -213,7 +214,7 @@ export class Materializer<TResult> {
 
   /** Applies one update (a whole snapshot or one live wire event) at `index` (M3, M4). */
   #apply(events: readonly Event[], index: bigint): void {
-    this.#freeze();
+    this.#beforeViewChange();
     try {
       this.#view.update(events);
     } catch (error) {
@@ -221,19 +222,22 @@ export class Materializer<TResult> {
       throw new ProtocolError(`the view rejected the events at index ${index}`, { cause: error });
     }
     this.#index = index;
+    this.#publishedIndex = index;
+    this.#frozen = undefined;
     this.#waiter.reset();
     const reset = this.#resetPending;
     this.#resetPending = false;
-    const resets = this.#state.resets + (reset ? 1 : 0);
-    this.#publish(
-      new PublishedState("live", index, undefined, resets, () => this.#resultAt(index)),
-      { reset },
-    );
+    if (reset) this.#resets++;
+    this.#publish("live", undefined, reset);
   }
 
   #resetView(): void {
-    this.#freeze();
-    if (this.#index > 0n || this.#state.index > 0n) this.#resetPending = true;
+    // The last good state stays published (no flash) until the new snapshot is complete.
+    if (this.#publishedIndex > 0n && !this.#frozen) {
+      this.#frozen = { index: this.#publishedIndex, value: this.#publishedValue() };
+    }
+    this.#beforeViewChange();
+    if (this.#index > 0n || this.#publishedIndex > 0n) this.#resetPending = true;
     this.#view.reset();
     this.#index = 0n;
   }
@@ -244,23 +248,34 @@ export class Materializer<TResult> {
     return this.#result.value;
   }
 
-  /** Fixes the published value before the view changes, if anyone may still read it. */
-  #freeze(): void {
-    if (this.#handedOut || this.#waiters.size > 0) this.#state.freeze();
+  /** The value of the published state (which describes `#publishedIndex`). */
+  #publishedValue(): TResult | undefined {
+    if (this.#frozen?.index === this.#publishedIndex) return this.#frozen.value;
+    if (this.#index > 0n && this.#index === this.#publishedIndex)
+      return this.#resultAt(this.#index);
+    return undefined;
+  }
+
+  /** A state object already handed out computes its value now, while the view is still at it. */
+  #beforeViewChange(): void {
+    this.#state?.freeze();
     this.#result = undefined;
   }
 
-  #publish(state: PublishedState<TResult>, notification: Notification): void {
-    this.#state = state;
-    this.#handedOut = false;
-    for (const waiter of [...this.#waiters]) waiter(notification);
-    for (const listener of [...this.#listeners]) {
+  #publish(status: MaterializerStatus, error: Error | undefined, reset: boolean): void {
+    this.#status = status;
+    this.#error = error;
+    // A handed-out state may outlive this one: fix its value while the view is still at it.
+    this.#state?.freeze();
+    this.#state = undefined;
+    if (this.#waiters.size > 0) for (const waiter of this.#waiters) waiter(error, reset);
+    for (const listener of this.#listeners) {
       try {
         listener();
-      } catch (error) {
+      } catch (thrown) {
         // A throwing listener must not break the stream or starve the other listeners.
         queueMicrotask(() => {
-          throw error;
+          throw thrown;
         });
       }
     }
@@ -274,7 +289,14 @@ export class Materializer<TResult> {
 
   /** `useSyncExternalStore`'s getSnapshot (M9): the same object until something changes. */
   getSnapshot = (): MaterializerState<TResult> => {
-    this.#handedOut = true;
+    if (!this.#state) {
+      const index = this.#publishedIndex;
+      const value =
+        this.#frozen?.index === index || this.#index !== index || index === 0n
+          ? this.#publishedValue()
+          : () => this.#resultAt(index);
+      this.#state = new PublishedState(this.#status, index, this.#error, this.#resets, value);
+    }
     return this.#state;
   };
 
@@ -300,9 +322,9 @@ export class Materializer<TResult> {
     }
     if (this.#stopped) {
       return Promise.resolve({
-        value: this.#state.value,
-        index: this.#state.index,
-        error: this.#state.error,
+        value: this.#publishedValue(),
+        index: this.#publishedIndex,
+        error: this.#error,
       });
     }
     return new Promise((resolve, reject) => {
@@ -314,12 +336,12 @@ export class Materializer<TResult> {
         if (result instanceof Error) reject(result);
         else resolve(result);
       };
-      const onNotify = (n: Notification) => {
-        if (n.error) {
-          finish({ value: this.#state.value, index: this.#state.index, error: n.error });
+      const onNotify = (error: Error | undefined, reset: boolean) => {
+        if (error) {
+          finish({ value: this.#publishedValue(), index: this.#publishedIndex, error });
         } else if (this.#index > minIndex) {
           finish({ value: this.#resultAt(this.#index), index: this.#index });
-        } else if (n.reset) {
+        } else if (reset) {
           // The server's state went back (e.g. a restore): waiting for the old index could take forever.
           finish({ value: this.#resultAt(this.#index), index: this.#index, reset: true });
         }
@@ -329,8 +351,7 @@ export class Materializer<TResult> {
       signal?.addEventListener("abort", onAbort, { once: true });
       if (timeoutMs !== undefined) {
         timer = this.#timers.setTimeout(() => {
-          const state = this.#state;
-          finish({ value: state.value, index: state.index, notModified: true });
+          finish({ value: this.#publishedValue(), index: this.#publishedIndex, notModified: true });
         }, timeoutMs);
       }
     });
