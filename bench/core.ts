@@ -9,8 +9,19 @@
  *    and 100k instances (events pre-decoded, so the view's own scaling is what is measured).
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { Materializer, RetryWaiter, ServiceHealthView, type StreamClient } from "../src/core/index.js";
-import { CatalogOp, type Event, EventSchema, SubscribeRequestSchema, Topic } from "../src/gen/index.js";
+import {
+  Materializer,
+  RetryWaiter,
+  ServiceHealthView,
+  type StreamClient,
+} from "../src/core/index.js";
+import {
+  CatalogOp,
+  type Event,
+  EventSchema,
+  SubscribeRequestSchema,
+  Topic,
+} from "../src/gen/index.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
@@ -24,7 +35,13 @@ function healthEvent(index: bigint, instance: number, round: number): Event {
       value: {
         Op: CatalogOp.Register,
         CheckServiceNode: {
-          Node: { ID: node, Node: node, Address: `10.0.${instance % 250}.1`, Datacenter: "dc1", Meta: { rack: `r${instance % 3}` } },
+          Node: {
+            ID: node,
+            Node: node,
+            Address: `10.0.${instance % 250}.1`,
+            Datacenter: "dc1",
+            Meta: { rack: `r${instance % 3}` },
+          },
           Service: {
             ID: id,
             Service: "web",
@@ -50,10 +67,16 @@ function healthEvent(index: bigint, instance: number, round: number): Event {
   });
 }
 
-const end = (index: bigint) => create(EventSchema, { Index: index, Payload: { case: "EndOfSnapshot", value: true } });
+const end = (index: bigint) =>
+  create(EventSchema, { Index: index, Payload: { case: "EndOfSnapshot", value: true } });
 
 /** A stream client replaying a prepared list: events, or bytes decoded on the fly. */
-function replay(source: readonly Event[] | readonly Uint8Array[], decode: boolean, gate?: Promise<void>, at = 0): StreamClient {
+function replay(
+  source: readonly Event[] | readonly Uint8Array[],
+  decode: boolean,
+  gate?: Promise<void>,
+  at = 0,
+): StreamClient {
   return {
     async *subscribe() {
       for (let i = 0; i < source.length; i++) {
@@ -66,12 +89,17 @@ function replay(source: readonly Event[] | readonly Uint8Array[], decode: boolea
 }
 
 /** Materializes `client`'s events; `live` (after the gate) is timed alone when a gate is given. */
-async function materialize(client: StreamClient, lastIndex: bigint, open?: () => void): Promise<number> {
+async function materialize(
+  client: StreamClient,
+  lastIndex: bigint,
+  open?: () => void,
+): Promise<number> {
   const materializer = new Materializer({
     view: new ServiceHealthView(),
     client,
     waiter: new RetryWaiter({ random: () => 0 }),
-    request: (index) => create(SubscribeRequestSchema, { Topic: Topic.ServiceHealth, Index: index }),
+    request: (index) =>
+      create(SubscribeRequestSchema, { Topic: Topic.ServiceHealth, Index: index }),
   });
   const controller = new AbortController();
   void materializer.run(controller.signal);
@@ -104,7 +132,10 @@ async function endToEnd() {
   const instances = 1_000;
   const count = 100_000;
   const wire: Uint8Array[] = [toBinary(EventSchema, end(1n))];
-  for (let i = 0; i < count; i++) wire.push(toBinary(EventSchema, healthEvent(BigInt(i + 2), i % instances, Math.floor(i / instances))));
+  for (let i = 0; i < count; i++)
+    wire.push(
+      toBinary(EventSchema, healthEvent(BigInt(i + 2), i % instances, Math.floor(i / instances))),
+    );
   const last = BigInt(count + 1);
   const decodeSync: number[] = [];
   const decodeStream: number[] = [];
@@ -116,7 +147,9 @@ async function endToEnd() {
     });
     (globalThis as { gc?: () => void }).gc?.();
     const b = await time(async () => {
-      for await (const _ of replay(wire, true).subscribe(create(SubscribeRequestSchema), { signal: new AbortController().signal })) {
+      for await (const _ of replay(wire, true).subscribe(create(SubscribeRequestSchema), {
+        signal: new AbortController().signal,
+      })) {
         // decode only
       }
     });
@@ -128,7 +161,13 @@ async function endToEnd() {
       full.push(c);
     }
   }
-  return { count, instances, decodeSync: median(decodeSync), decodeStream: median(decodeStream), full: median(full) };
+  return {
+    count,
+    instances,
+    decodeSync: median(decodeSync),
+    decodeStream: median(decodeStream),
+    full: median(full),
+  };
 }
 
 async function scaling() {
@@ -140,7 +179,8 @@ async function scaling() {
     for (let i = 0; i < size; i++) snapshot.push(healthEvent(1n, i, 0));
     snapshot.push(end(1n));
     const events: Event[] = [];
-    for (let i = 0; i < live; i++) events.push(healthEvent(BigInt(i + 2), (i * 7919) % size, i + 1));
+    for (let i = 0; i < live; i++)
+      events.push(healthEvent(BigInt(i + 2), (i * 7919) % size, i + 1));
     return { size, snapshot, events };
   });
   const samples = new Map<number, number[]>(sizes.map((s) => [s, []]));
@@ -151,7 +191,11 @@ async function scaling() {
         open = resolve;
       });
       const all = [...snapshot, ...events];
-      const ms = await materialize(replay(all, false, gate, snapshot.length), BigInt(live + 1), open);
+      const ms = await materialize(
+        replay(all, false, gate, snapshot.length),
+        BigInt(live + 1),
+        open,
+      );
       if (r > 0) samples.get(size)!.push((ms * 1e6) / live);
     }
   }
@@ -177,7 +221,10 @@ const out = [
   "",
   "| view size | ns / event | ratio to 100 |",
   "|---:|---:|---:|",
-  ...scale.map((r) => `| ${r.size.toLocaleString("en")} | ${r.perEventNs.toFixed(0)} | ${(r.perEventNs / base).toFixed(2)}× |`),
+  ...scale.map(
+    (r) =>
+      `| ${r.size.toLocaleString("en")} | ${r.perEventNs.toFixed(0)} | ${(r.perEventNs / base).toFixed(2)}× |`,
+  ),
   "",
   `Target: 100k instances ≤ 1.5× the cost at 100 — measured ${(scale.at(-1)!.perEventNs / base).toFixed(2)}×.`,
 ];

@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { CatalogOp, type Event, Topic } from "react-submatview/gen";
+import { CatalogOp, Topic } from "react-submatview/gen";
 import {
   EventPublisher,
   type EventPublisherOptions,
