@@ -128,6 +128,23 @@ describe("SPEC R1-R3: sharing", () => {
 });
 
 describe("SPEC R4-R6: lifetimes", () => {
+  test("the idle TTL defaults to 5 minutes (TanStack Query's gcTime)", () => {
+    expect(new MaterializerRegistry({ client: new PushableClient() }).idleTtlMs).toBe(5 * 60_000);
+    expect(() => new MaterializerRegistry({})).toThrow(/needs a `transport`/);
+  });
+
+  test("the same registry code runs over connect-node's gRPC transport (h2c)", async () => {
+    await setup();
+    const grpc = new MaterializerRegistry({ transport: server.transport("grpc"), timers });
+    try {
+      const result = await grpc.get(web());
+      expect(result.index).toBe(2n);
+      expect(ids(result)).toEqual(["web-1", "web-2"]);
+    } finally {
+      grpc.dispose();
+    }
+  });
+
   test("the idle TTL starts at the last release and a new reference cancels it; expiry closes the stream", async () => {
     await setup();
     const a = registry.acquire(web());

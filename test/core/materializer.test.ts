@@ -31,6 +31,11 @@ async function live(filter = {}) {
 describe("SPEC M3/M4: snapshots and live events", () => {
   test("an empty snapshot gives index 1 and an empty (not undefined) node list", async () => {
     h = startMaterializer();
+    expect(h.materializer.getSnapshot()).toMatchObject({
+      status: "connecting",
+      index: 0n,
+      value: undefined,
+    });
     const stream = await h.client.next();
     expect(stream.request.Index).toBe(0n);
     stream.push(ev.end(1n));
