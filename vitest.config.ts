@@ -22,6 +22,14 @@ export default defineConfig({
           environment: "node",
         },
       },
+      {
+        resolve: { alias },
+        test: {
+          name: "jsdom",
+          include: ["test/**/*.test.tsx"],
+          environment: "jsdom",
+        },
+      },
     ],
   },
 });

@@ -33,7 +33,11 @@ export interface Lease<TResult> {
   readonly materializer: Materializer<TResult>;
   /** The entry's key (token hashed). */
   readonly key: string;
-  release(): void;
+  /**
+   * Drops the reference. With `{ evict: true }` an entry nobody else holds is closed at once
+   * instead of after the idle TTL (the TanStack adapter: the query cache's gcTime is the TTL).
+   */
+  release(options?: { evict?: boolean }): void;
 }
 
 export interface RegistryStats {
@@ -109,10 +113,10 @@ export class MaterializerRegistry {
     return {
       materializer: entry.materializer as Materializer<TResult>,
       key: entry.key,
-      release: () => {
+      release: (options) => {
         if (released) return;
         released = true;
-        this.#release(entry);
+        this.#release(entry, options?.evict ?? false);
       },
     };
   }
@@ -178,6 +182,16 @@ export class MaterializerRegistry {
     return stop;
   }
 
+  /**
+   * The current state of a request's entry without taking a reference (renders read it before
+   * they subscribe): `undefined` when no entry exists.
+   */
+  peek<TResult>(request: MaterializedRequest<TResult>): MaterializerState<TResult> | undefined {
+    return (
+      this.#entries.get(request.key)?.materializer as Materializer<TResult> | undefined
+    )?.getSnapshot();
+  }
+
   stats(): RegistryStats {
     let refs = 0;
     let openStreams = 0;
@@ -223,9 +237,9 @@ export class MaterializerRegistry {
     return entry;
   }
 
-  #release(entry: Entry): void {
+  #release(entry: Entry, evict: boolean): void {
     if (--entry.refs > 0 || this.#entries.get(entry.key) !== entry) return;
-    if (entry.materializer.stopped) {
+    if (evict || entry.materializer.stopped) {
       this.#evict(entry);
       return;
     }

@@ -1,0 +1,89 @@
+import { useEffect, useState } from "react";
+import { classifyFailure, type FetchResult, type MaterializedRequest } from "../core/index.js";
+import { useMaterializerRegistry } from "./registry-context.js";
+import { IDLE, LOADING, type ViewResult } from "./view-observer.js";
+
+export interface BlockingOptions<TResult, TSelected> {
+  /** The first query's minIndex (default 0: any snapshot). */
+  readonly minIndex?: bigint;
+  /** Bounds each query; a timeout publishes a `notModified` result. */
+  readonly timeoutMs?: number;
+  readonly enabled?: boolean;
+  readonly select?: (value: TResult) => TSelected;
+}
+
+export interface BlockingResult<TData> extends ViewResult<TData> {
+  /** The last query timed out without a newer state. */
+  readonly notModified: boolean;
+}
+
+const BLOCKING_IDLE: BlockingResult<never> = Object.freeze({ ...IDLE, notModified: false });
+const BLOCKING_LOADING: BlockingResult<never> = Object.freeze({ ...LOADING, notModified: false });
+
+/**
+ * Consul-style blocking queries against the shared view (SPEC H3): each result is published to
+ * the component and its index becomes the next query's `minIndex`, exactly as Consul's agent
+ * cache refreshes a blocking query. Stops on a terminal error.
+ */
+export function useBlockingQuery<TResult, TSelected = TResult>(
+  request: MaterializedRequest<TResult> | null | undefined,
+  options: BlockingOptions<TResult, TSelected> = {},
+): BlockingResult<TSelected> {
+  return useBlockingLoop((options.enabled ?? true) ? (request ?? null) : null, options);
+}
+
+/** @internal The loop behind {@link useBlockingQuery} and `useMaterializedView`'s blocking mode. */
+export function useBlockingLoop<TResult, TSelected>(
+  request: MaterializedRequest<TResult> | null,
+  options: BlockingOptions<TResult, TSelected>,
+): BlockingResult<TSelected> {
+  const registry = useMaterializerRegistry();
+  const [result, setResult] = useState<BlockingResult<TSelected>>(
+    request ? BLOCKING_LOADING : BLOCKING_IDLE,
+  );
+  const key = request?.key;
+  const { minIndex = 0n, timeoutMs } = options;
+  const select = options.select;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by request.key; select read per result
+  useEffect(() => {
+    if (!request) return;
+    const controller = new AbortController();
+    const { signal } = controller;
+    let resets = 0;
+    const publish = (r: FetchResult<TResult>, status: ViewResult<TSelected>["status"]) => {
+      if (r.reset) resets++;
+      const data =
+        r.value === undefined
+          ? undefined
+          : select
+            ? select(r.value)
+            : (r.value as unknown as TSelected);
+      setResult({
+        data,
+        index: r.index,
+        status,
+        error: r.error,
+        isLoading: r.index === 0n && status !== "failed",
+        resets,
+        notModified: r.notModified ?? false,
+      });
+    };
+    (async () => {
+      let next = minIndex;
+      while (!signal.aborted) {
+        const r = await registry
+          .get(request, { minIndex: next, timeoutMs, signal })
+          .catch(() => undefined);
+        if (!r || signal.aborted) return;
+        if (r.error && classifyFailure(r.error) === "terminal") {
+          publish(r, "failed");
+          return;
+        }
+        publish(r, r.error ? "reconnecting" : "live");
+        if (!r.error && !r.notModified) next = r.index;
+      }
+    })();
+    return () => controller.abort();
+  }, [registry, key, minIndex, timeoutMs]);
+  return result;
+}

@@ -1,0 +1,148 @@
+import type {
+  Lease,
+  MaterializedRequest,
+  MaterializerRegistry,
+  MaterializerState,
+  MaterializerStatus,
+} from "../core/index.js";
+import { scheduleTask } from "../core/schedule-task.js";
+
+/** What `useMaterializedView` returns (SPEC H2). */
+export interface ViewResult<TData> {
+  /** The view's result, or the selected slice of it; `undefined` until the first snapshot. */
+  readonly data: TData | undefined;
+  /** Index of `data` (with `select`: the index at which the slice last changed). */
+  readonly index: bigint;
+  readonly status: MaterializerStatus;
+  /** The last failure since the last good update (data stays visible meanwhile). */
+  readonly error: Error | undefined;
+  /** No snapshot yet (and not failed). */
+  readonly isLoading: boolean;
+  /** How many times the view was rebuilt from a new snapshot (a resync). */
+  readonly resets: number;
+}
+
+export const IDLE: ViewResult<never> = Object.freeze({
+  data: undefined,
+  index: 0n,
+  status: "connecting",
+  error: undefined,
+  isLoading: false,
+  resets: 0,
+});
+
+export const LOADING: ViewResult<never> = Object.freeze({ ...IDLE, isLoading: true });
+
+/**
+ * The glue between one request's registry entry and `useSyncExternalStore` (TanStack's
+ * QueryObserver, in small): holds a reference while React is subscribed, forwards the
+ * materializer's notifications at most once per task (SPEC H5), and derives an immutable
+ * result that keeps its identity while the selected data is unchanged.
+ */
+export class ViewObserver<TResult, TSelected> {
+  readonly #registry: MaterializerRegistry;
+  readonly #request: MaterializedRequest<TResult>;
+  #select: ((value: TResult) => TSelected) | undefined;
+  #isEqual: (a: TSelected, b: TSelected) => boolean = Object.is;
+  #lease: Lease<TResult> | undefined;
+  #listeners = 0;
+  #lastState: MaterializerState<TResult> | undefined;
+  #result: ViewResult<TSelected> = LOADING;
+  #suspended: Promise<unknown> | undefined;
+
+  constructor(registry: MaterializerRegistry, request: MaterializedRequest<TResult>) {
+    this.#registry = registry;
+    this.#request = request;
+  }
+
+  /** Takes the latest `select`/`isEqual` of a render; a new `select` re-derives the result. */
+  setOptions(
+    select: ((value: TResult) => TSelected) | undefined,
+    isEqual: ((a: TSelected, b: TSelected) => boolean) | undefined,
+  ): void {
+    if (select !== this.#select) this.#lastState = undefined;
+    this.#select = select;
+    this.#isEqual = isEqual ?? Object.is;
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    const lease = this.#registry.acquire(this.#request);
+    this.#lease = lease;
+    this.#listeners++;
+    let scheduled = false;
+    let active = true;
+    const unsubscribe = lease.materializer.subscribe(() => {
+      if (scheduled) return;
+      scheduled = true;
+      scheduleTask(() => {
+        scheduled = false;
+        if (active) listener();
+      });
+    });
+    // A change between render and subscribe must not be lost (STYLE 5).
+    if (lease.materializer.getSnapshot() !== this.#lastState) listener();
+    return () => {
+      active = false;
+      unsubscribe();
+      if (--this.#listeners === 0) this.#lease = undefined;
+      lease.release();
+    };
+  };
+
+  getSnapshot = (): ViewResult<TSelected> => {
+    const state = this.#lease?.materializer.getSnapshot() ?? this.#registry.peek(this.#request);
+    if (state === this.#lastState) return this.#result;
+    this.#lastState = state;
+    if (!state) {
+      this.#result = LOADING;
+      return this.#result;
+    }
+    const previous = this.#result;
+    let data = previous.data;
+    let index = previous.index;
+    if (state.index !== 0n || state.value !== undefined) {
+      const value = state.value as TResult;
+      const selected = this.#select ? this.#select(value) : (value as unknown as TSelected);
+      const unchanged = previous.data !== undefined && this.#isEqual(previous.data, selected);
+      if (!unchanged) {
+        data = selected;
+        index = state.index;
+      } else if (!this.#select) {
+        index = state.index;
+      }
+    }
+    const isLoading = data === undefined && state.status !== "failed";
+    if (
+      data === previous.data &&
+      index === previous.index &&
+      state.status === previous.status &&
+      state.error === previous.error &&
+      isLoading === previous.isLoading &&
+      state.resets === previous.resets
+    ) {
+      return previous;
+    }
+    this.#result = {
+      data,
+      index,
+      status: state.status,
+      error: state.error,
+      isLoading,
+      resets: state.resets,
+    };
+    return this.#result;
+  };
+
+  /**
+   * For Suspense: a promise that settles at the first complete snapshot (not at the end of the
+   * stream). Holds a reference while pending, then leaves the entry to the idle TTL, which
+   * keeps it alive for the remount that follows.
+   */
+  suspend(): Promise<unknown> {
+    if (!this.#suspended) {
+      const lease = this.#registry.acquire(this.#request);
+      this.#suspended = lease.materializer.fetch().finally(() => lease.release());
+    }
+    return this.#suspended;
+  }
+}
