@@ -33,6 +33,7 @@ export { ServiceListView } from "./service-list-view.js";
 export { SortedIndex } from "./sorted-index.js";
 export { tokenHash } from "./token-hash.js";
 export type {
+  DehydratedState,
   FetchOptions,
   FetchResult,
   Logger,

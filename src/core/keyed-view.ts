@@ -49,6 +49,11 @@ export class KeyedView<TItem> implements View<KeyedResult<TItem>> {
     }
   }
 
+  /** The current items in order (a fresh array). */
+  items(): TItem[] {
+    return this.#entries.values();
+  }
+
   result(index: bigint): KeyedResult<TItem> {
     if (this.#last?.index !== index) this.#last = { items: this.#entries.values(), index };
     return this.#last;

@@ -1,11 +1,14 @@
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { base64Decode, base64Encode } from "@bufbuild/protobuf/wire";
 import { createClient, type Transport } from "@connectrpc/connect";
-import { StateChangeSubscription } from "../gen/index.js";
+import { EventBatchSchema, StateChangeSubscription } from "../gen/index.js";
 import { defaultTimers } from "./default-timers.js";
 import { MaterializerClosedError } from "./errors.js";
 import { Materializer } from "./materializer.js";
 import { RetryWaiter, type RetryWaiterOptions } from "./retry-waiter.js";
 import { scheduleTask } from "./schedule-task.js";
 import type {
+  DehydratedState,
   FetchOptions,
   FetchResult,
   Logger,
@@ -26,6 +29,8 @@ export interface MaterializerRegistryOptions {
   readonly timers?: Timers;
   /** Backoff of every materializer (SPEC M7). */
   readonly retry?: RetryWaiterOptions;
+  /** Snapshots from a server render: matching requests start from them and resume (SPEC H4). */
+  readonly dehydratedState?: DehydratedState;
 }
 
 /** A reference on a registry entry; `release()` is idempotent. */
@@ -58,6 +63,8 @@ interface Entry {
   expiry: unknown;
   /** Stops of the entry's `notify` subscriptions, run on eviction (no listener survives). */
   readonly watchers: Set<() => void>;
+  /** Whether `run` was started (a seeded entry waits, streamless, for its first reference). */
+  started: boolean;
 }
 
 export const DEFAULT_IDLE_TTL_MS = 5 * 60_000;
@@ -76,6 +83,7 @@ export class MaterializerRegistry {
   readonly #timers: Timers;
   readonly #retry: RetryWaiterOptions | undefined;
   readonly #entries = new Map<string, Entry>();
+  readonly #dehydrated: Map<string, DehydratedState["entries"][number]>;
   #disposed = false;
 
   constructor(options: MaterializerRegistryOptions) {
@@ -91,6 +99,7 @@ export class MaterializerRegistry {
     this.#logger = options.logger;
     this.#timers = options.timers ?? defaultTimers;
     this.#retry = options.retry;
+    this.#dehydrated = new Map((options.dehydratedState?.entries ?? []).map((e) => [e.key, e]));
   }
 
   get idleTtlMs(): number {
@@ -105,6 +114,7 @@ export class MaterializerRegistry {
     if (this.#disposed) throw new MaterializerClosedError("this MaterializerRegistry was disposed");
     const entry = this.#entries.get(request.key) ?? this.#create(request);
     entry.refs++;
+    if (!entry.started) this.#start(entry);
     if (entry.expiry !== undefined) {
       this.#timers.clearTimeout(entry.expiry);
       entry.expiry = undefined;
@@ -187,9 +197,34 @@ export class MaterializerRegistry {
    * they subscribe): `undefined` when no entry exists.
    */
   peek<TResult>(request: MaterializedRequest<TResult>): MaterializerState<TResult> | undefined {
-    return (
-      this.#entries.get(request.key)?.materializer as Materializer<TResult> | undefined
-    )?.getSnapshot();
+    let entry = this.#entries.get(request.key);
+    // A dehydrated snapshot is materialized (without a stream) on first sight, so the first
+    // client render shows what the server rendered: no flash on hydration.
+    if (!entry && !this.#disposed && this.#dehydrated.has(request.key))
+      entry = this.#create(request);
+    return (entry?.materializer as Materializer<TResult> | undefined)?.getSnapshot();
+  }
+
+  /**
+   * JSON-safe snapshots of the entries whose views support it (SPEC H4): render on the server
+   * after `get`, pass this to the client's provider, and the client starts from it.
+   */
+  dehydrate(): DehydratedState {
+    const entries: Array<DehydratedState["entries"][number]> = [];
+    for (const entry of this.#entries.values()) {
+      const snapshot = entry.materializer.snapshotEvents();
+      if (!snapshot) continue;
+      const bytes = toBinary(
+        EventBatchSchema,
+        create(EventBatchSchema, { Events: snapshot.events }),
+      );
+      entries.push({
+        key: entry.key,
+        index: snapshot.index.toString(),
+        events: base64Encode(bytes),
+      });
+    }
+    return { entries };
   }
 
   stats(): RegistryStats {
@@ -217,6 +252,22 @@ export class MaterializerRegistry {
       waiter: new RetryWaiter({ timers: this.#timers, ...this.#retry }),
       timers: this.#timers,
     });
+    const seed = this.#dehydrated.get(request.key);
+    if (seed) {
+      this.#dehydrated.delete(request.key);
+      try {
+        materializer.seed(
+          fromBinary(EventBatchSchema, base64Decode(seed.events)).Events,
+          BigInt(seed.index),
+        );
+      } catch (error) {
+        // A bad seed costs a fresh snapshot, nothing more.
+        this.#logger?.warn?.("ignoring an unreadable dehydrated snapshot", {
+          key: request.key,
+          error: String(error),
+        });
+      }
+    }
     const entry: Entry = {
       key: request.key,
       materializer: materializer as Materializer<unknown>,
@@ -224,9 +275,15 @@ export class MaterializerRegistry {
       refs: 0,
       expiry: undefined,
       watchers: new Set(),
+      started: false,
     };
     this.#entries.set(entry.key, entry);
-    materializer.run(entry.controller.signal).then(
+    return entry;
+  }
+
+  #start(entry: Entry): void {
+    entry.started = true;
+    entry.materializer.run(entry.controller.signal).then(
       () => {
         // Stopped by a terminal error (R5): evict once nobody holds it.
         if (entry.refs === 0) this.#evict(entry);
@@ -234,7 +291,6 @@ export class MaterializerRegistry {
       (error: unknown) =>
         this.#logger?.error?.("materializer crashed", { key: entry.key, error: String(error) }),
     );
-    return entry;
   }
 
   #release(entry: Entry, evict: boolean): void {

@@ -95,6 +95,23 @@ export class Materializer<TResult> {
   }
 
   /**
+   * Applies a snapshot obtained elsewhere (a dehydrated server render, SPEC H4) as if it had
+   * arrived on a stream; `run` then resumes from `index`. Only before `run`.
+   */
+  seed(events: readonly Event[], index: bigint): void {
+    if (this.#running || this.#index > 0n)
+      throw new Error("Materializer.seed() must be called once, before run()");
+    if (index <= 0n) throw new Error("Materializer.seed() needs the snapshot's index (> 0)");
+    this.#apply(events, index);
+  }
+
+  /** Events that rebuild the view's current content, when the view supports it. */
+  snapshotEvents(): { events: Event[]; index: bigint } | undefined {
+    if (this.#index === 0n || !this.#view.snapshotEvents) return undefined;
+    return { events: this.#view.snapshotEvents(), index: this.#index };
+  }
+
+  /**
    * Subscribes and keeps the view up to date until `signal` aborts or a terminal error stops
    * it (M2). Never rejects for stream errors: it handles them and subscribes again (M6).
    */

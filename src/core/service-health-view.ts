@@ -1,5 +1,6 @@
+import { create } from "@bufbuild/protobuf";
 import type { CheckServiceNode, Event } from "../gen/index.js";
-import { CatalogOp } from "../gen/index.js";
+import { CatalogOp, EventSchema } from "../gen/index.js";
 import { ProtocolError } from "./errors.js";
 import { KeyedView } from "./keyed-view.js";
 import type { View } from "./types.js";
@@ -72,6 +73,17 @@ export class ServiceHealthView implements View<ServiceHealthResult> {
   reset(): void {
     this.#last = undefined;
     this.#view.reset();
+  }
+
+  snapshotEvents(): Event[] {
+    return this.#view.items().map((csn) =>
+      create(EventSchema, {
+        Payload: {
+          case: "ServiceHealth",
+          value: { Op: CatalogOp.Register, CheckServiceNode: csn },
+        },
+      }),
+    );
   }
 }
 

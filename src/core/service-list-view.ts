@@ -1,5 +1,6 @@
+import { create } from "@bufbuild/protobuf";
 import type { Event } from "../gen/index.js";
-import { CatalogOp } from "../gen/index.js";
+import { CatalogOp, EventSchema } from "../gen/index.js";
 import { ProtocolError } from "./errors.js";
 import { KeyedView } from "./keyed-view.js";
 import { compareBytes } from "./service-health-view.js";
@@ -59,5 +60,21 @@ export class ServiceListView implements View<ServiceListResult> {
   reset(): void {
     this.#last = undefined;
     this.#view.reset();
+  }
+
+  snapshotEvents(): Event[] {
+    return this.#view.items().map((s) =>
+      create(EventSchema, {
+        Payload: {
+          case: "Service",
+          value: {
+            Op: CatalogOp.Register,
+            Name: s.name,
+            PeerName: s.peer,
+            EnterpriseMeta: { Partition: s.partition, Namespace: s.namespace },
+          },
+        },
+      }),
+    );
   }
 }

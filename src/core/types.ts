@@ -11,6 +11,23 @@ export interface View<TResult> {
   result(index: bigint): TResult;
   /** Returns to the empty state. */
   reset(): void;
+  /**
+   * Optional: events that rebuild the current content as a snapshot (for SSR dehydration,
+   * SPEC H4). Views without it are not dehydrated.
+   */
+  snapshotEvents?(): Event[];
+}
+
+/** A JSON-safe snapshot of registry entries, to seed a client registry after SSR (SPEC H4). */
+export interface DehydratedState {
+  readonly entries: ReadonlyArray<{
+    /** The entry's key (tokens hashed). */
+    readonly key: string;
+    /** The snapshot index, as a decimal string (JSON has no bigint). */
+    readonly index: string;
+    /** The snapshot as a binary `subscribe.EventBatch`, base64. */
+    readonly events: string;
+  }>;
 }
 
 /** Anything that can open a `Subscribe` stream; a Connect client for the service satisfies it. */

@@ -1,6 +1,11 @@
 import type { Transport } from "@connectrpc/connect";
 import { type ReactNode, useEffect, useState } from "react";
-import { type Logger, MaterializerRegistry, type RetryWaiterOptions } from "../core/index.js";
+import {
+  type DehydratedState,
+  type Logger,
+  MaterializerRegistry,
+  type RetryWaiterOptions,
+} from "../core/index.js";
 import { scheduleTask } from "../core/schedule-task.js";
 import { RegistryContext } from "./registry-context.js";
 
@@ -13,6 +18,8 @@ export interface MaterializerProviderProps {
   readonly idleTtlMs?: number;
   readonly logger?: Logger;
   readonly retry?: RetryWaiterOptions;
+  /** Snapshots from `registry.dehydrate()` on the server: hydration shows them, then goes live. */
+  readonly dehydratedState?: DehydratedState;
   readonly children?: ReactNode;
 }
 
@@ -36,7 +43,15 @@ export interface MaterializerProviderProps {
  * ```
  */
 export function MaterializerProvider(props: MaterializerProviderProps): ReactNode {
-  const { registry: external, transport, idleTtlMs, logger, retry, children } = props;
+  const {
+    registry: external,
+    transport,
+    idleTtlMs,
+    logger,
+    retry,
+    dehydratedState,
+    children,
+  } = props;
   const [owned] = useState(() => {
     if (external) return null;
     if (!transport) {
@@ -44,7 +59,7 @@ export function MaterializerProvider(props: MaterializerProviderProps): ReactNod
         "MaterializerProvider needs a `transport` (createConnectTransport({ baseUrl })) or a `registry`",
       );
     }
-    return new MaterializerRegistry({ transport, idleTtlMs, logger, retry });
+    return new MaterializerRegistry({ transport, idleTtlMs, logger, retry, dehydratedState });
   });
   useEffect(() => {
     if (!owned) return;

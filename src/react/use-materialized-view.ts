@@ -65,12 +65,10 @@ export function useMaterializedView<TResult, TSelected = TResult>(
     [registry, key, enabled, blocking],
   );
   observer?.setOptions(options.select, options.isEqual);
-  const live = useSyncExternalStore(
-    observer?.subscribe ?? noopSubscribe,
-    observer?.getSnapshot ?? (enabled ? loading : idle),
-    // Server rendering (and hydration) starts no stream (SPEC H4).
-    enabled ? loading : idle,
-  );
+  const getSnapshot = observer?.getSnapshot ?? (enabled ? loading : idle);
+  // On the server (and while hydrating) only getSnapshot runs: it reads the registry without
+  // subscribing, so no stream starts; a dehydrated snapshot renders as data (SPEC H4).
+  const live = useSyncExternalStore(observer?.subscribe ?? noopSubscribe, getSnapshot, getSnapshot);
   const blocked = useBlockingLoop(
     enabled && blocking ? request : null,
     options as BlockingOptions<TResult, TSelected>,
