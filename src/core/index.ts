@@ -17,7 +17,11 @@ export { KeyedView } from "./keyed-view.js";
 export type { MaterializerDeps } from "./materializer.js";
 export { Materializer } from "./materializer.js";
 export type { Lease, MaterializerRegistryOptions, RegistryStats } from "./materializer-registry.js";
-export { DEFAULT_IDLE_TTL_MS, MaterializerRegistry } from "./materializer-registry.js";
+export {
+  DEFAULT_IDLE_TTL_MS,
+  HTTP1_STREAM_BUDGET,
+  MaterializerRegistry,
+} from "./materializer-registry.js";
 export type {
   KeyedRequestOptions,
   ServiceHealthRequestOptions,

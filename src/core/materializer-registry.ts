@@ -31,7 +31,15 @@ export interface MaterializerRegistryOptions {
   readonly retry?: RetryWaiterOptions;
   /** Snapshots from a server render: matching requests start from them and resume (SPEC H4). */
   readonly dehydratedState?: DehydratedState;
+  /**
+   * The transport's base URL, for the connection-budget warning (SPEC H6): over `http:` a
+   * browser opens at most 6 connections per origin and each live stream holds one.
+   */
+  readonly baseUrl?: string;
 }
+
+/** Streams a page may hold to one `http:` origin before the registry warns (SPEC H6). */
+export const HTTP1_STREAM_BUDGET = 5;
 
 /** A reference on a registry entry; `release()` is idempotent. */
 export interface Lease<TResult> {
@@ -84,6 +92,9 @@ export class MaterializerRegistry {
   readonly #retry: RetryWaiterOptions | undefined;
   readonly #entries = new Map<string, Entry>();
   readonly #dehydrated: Map<string, DehydratedState["entries"][number]>;
+  readonly #baseUrl: string | undefined;
+  #running = 0;
+  #warnedBudget = false;
   #disposed = false;
 
   constructor(options: MaterializerRegistryOptions) {
@@ -99,6 +110,7 @@ export class MaterializerRegistry {
     this.#logger = options.logger;
     this.#timers = options.timers ?? defaultTimers;
     this.#retry = options.retry;
+    this.#baseUrl = options.baseUrl;
     this.#dehydrated = new Map((options.dehydratedState?.entries ?? []).map((e) => [e.key, e]));
   }
 
@@ -283,14 +295,33 @@ export class MaterializerRegistry {
 
   #start(entry: Entry): void {
     entry.started = true;
-    entry.materializer.run(entry.controller.signal).then(
-      () => {
-        // Stopped by a terminal error (R5): evict once nobody holds it.
-        if (entry.refs === 0) this.#evict(entry);
-      },
-      (error: unknown) =>
-        this.#logger?.error?.("materializer crashed", { key: entry.key, error: String(error) }),
-    );
+    this.#running++;
+    this.#checkBudget();
+    entry.materializer
+      .run(entry.controller.signal)
+      .finally(() => this.#running--)
+      .then(
+        () => {
+          // Stopped by a terminal error (R5): evict once nobody holds it.
+          if (entry.refs === 0) this.#evict(entry);
+        },
+        (error: unknown) =>
+          this.#logger?.error?.("materializer crashed", { key: entry.key, error: String(error) }),
+      );
+  }
+
+  /** One warning when a browser page holds more streams than HTTP/1.1 allows (SPEC H6). */
+  #checkBudget(): void {
+    if (this.#warnedBudget || this.#running <= HTTP1_STREAM_BUDGET) return;
+    if (typeof document === "undefined" || !this.#baseUrl?.startsWith("http:")) return;
+    this.#warnedBudget = true;
+    const message =
+      `react-submatview: ${this.#running} live streams to ${new URL(this.#baseUrl).origin} over http:. ` +
+      "Browsers allow 6 HTTP/1.1 connections per origin and each stream holds one, so further " +
+      "requests to that origin will stall. Serve the API over HTTP/2 (https:), or share views " +
+      "(fewer distinct requests).";
+    if (this.#logger?.warn) this.#logger.warn(message);
+    else console.warn(message);
   }
 
   #release(entry: Entry, evict: boolean): void {

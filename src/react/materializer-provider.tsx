@@ -18,6 +18,8 @@ export interface MaterializerProviderProps {
   readonly idleTtlMs?: number;
   readonly logger?: Logger;
   readonly retry?: RetryWaiterOptions;
+  /** The transport's base URL, for the HTTP/1.1 connection-budget warning (SPEC H6). */
+  readonly baseUrl?: string;
   /** Snapshots from `registry.dehydrate()` on the server: hydration shows them, then goes live. */
   readonly dehydratedState?: DehydratedState;
   readonly children?: ReactNode;
@@ -50,6 +52,7 @@ export function MaterializerProvider(props: MaterializerProviderProps): ReactNod
     logger,
     retry,
     dehydratedState,
+    baseUrl,
     children,
   } = props;
   const [owned] = useState(() => {
@@ -59,7 +62,14 @@ export function MaterializerProvider(props: MaterializerProviderProps): ReactNod
         "MaterializerProvider needs a `transport` (createConnectTransport({ baseUrl })) or a `registry`",
       );
     }
-    return new MaterializerRegistry({ transport, idleTtlMs, logger, retry, dehydratedState });
+    return new MaterializerRegistry({
+      transport,
+      idleTtlMs,
+      logger,
+      retry,
+      dehydratedState,
+      baseUrl,
+    });
   });
   useEffect(() => {
     if (!owned) return;

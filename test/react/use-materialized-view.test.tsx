@@ -9,7 +9,7 @@ import {
   useBlockingQuery,
   useMaterializedView,
 } from "react-submatview";
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, expectTypeOf, test } from "vitest";
 import { ManualTimers } from "../support/manual-timers.js";
 import { ev, PushableClient } from "../support/pushable-client.js";
 import { renderWith, serverRegistry } from "../support/render.js";
@@ -317,3 +317,57 @@ describe("SPEC H3: blocking index queries", () => {
     expect(seen).toEqual([0n, 3n, 4n, 9n]);
   });
 });
+
+describe("SPEC H6: connection budget", () => {
+  test("a page with more than 5 streams to an http: origin warns once, naming the fix", async () => {
+    const client = new PushableClient();
+    const warnings: string[] = [];
+    registry = new MaterializerRegistry({
+      client,
+      baseUrl: "http://consul.local:8500",
+      logger: { warn: (m) => warnings.push(m) },
+      timers: new ManualTimers(),
+    });
+    for (let i = 1; i <= 5; i++) registry.acquire(serviceHealthRequest({ service: `s${i}` }));
+    expect(warnings).toEqual([]);
+    registry.acquire(serviceHealthRequest({ service: "s6" }));
+    registry.acquire(serviceHealthRequest({ service: "s7" }));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/6 live streams to http:\/\/consul\.local:8500.*HTTP\/2/);
+  });
+
+  test("https: origins and shared views do not warn", () => {
+    const warnings: string[] = [];
+    const logger = { warn: (m: string) => warnings.push(m) };
+    registry = new MaterializerRegistry({
+      client: new PushableClient(),
+      baseUrl: "https://consul",
+      logger,
+    });
+    for (let i = 1; i <= 8; i++) registry.acquire(serviceHealthRequest({ service: `s${i}` }));
+    const shared = new MaterializerRegistry({
+      client: new PushableClient(),
+      baseUrl: "http://consul",
+      logger,
+    });
+    for (let i = 1; i <= 20; i++) shared.acquire(web());
+    shared.dispose();
+    expect(warnings).toEqual([]);
+  });
+});
+
+/**
+ * Type assertions, checked by `tsc` (`npm run typecheck`, run by CI) rather than at run time:
+ * hooks cannot be called outside a component, and a wrong inference fails the typecheck.
+ */
+export function typeAssertions() {
+  expectTypeOf(useMaterializedView(web()))
+    .toHaveProperty("data")
+    .toEqualTypeOf<ServiceHealthResult | undefined>();
+  expectTypeOf(useMaterializedView(web(), { select: (r) => r.nodes.length }))
+    .toHaveProperty("data")
+    .toEqualTypeOf<number | undefined>();
+  expectTypeOf(useBlockingQuery(web(), { select: (r) => r.index }))
+    .toHaveProperty("data")
+    .toEqualTypeOf<bigint | undefined>();
+}
