@@ -356,18 +356,24 @@ describe("SPEC H6: connection budget", () => {
   });
 });
 
-/**
- * Type assertions, checked by `tsc` (`npm run typecheck`, run by CI) rather than at run time:
- * hooks cannot be called outside a component, and a wrong inference fails the typecheck.
- */
-export function typeAssertions() {
-  expectTypeOf(useMaterializedView(web()))
-    .toHaveProperty("data")
-    .toEqualTypeOf<ServiceHealthResult | undefined>();
-  expectTypeOf(useMaterializedView(web(), { select: (r) => r.nodes.length }))
-    .toHaveProperty("data")
-    .toEqualTypeOf<number | undefined>();
-  expectTypeOf(useBlockingQuery(web(), { select: (r) => r.index }))
-    .toHaveProperty("data")
-    .toEqualTypeOf<bigint | undefined>();
-}
+describe("types", () => {
+  /** Its `expectTypeOf` lines are checked by tsc (`npm run typecheck` in CI): a wrong inference fails it. */
+  function TypeProbe() {
+    const whole = useMaterializedView(web());
+    const count = useMaterializedView(web(), { select: (r) => r.nodes.length });
+    const blocking = useBlockingQuery(web(), { select: (r) => r.index });
+    expectTypeOf(whole.data).toEqualTypeOf<ServiceHealthResult | undefined>();
+    expectTypeOf(count.data).toEqualTypeOf<number | undefined>();
+    expectTypeOf(blocking.data).toEqualTypeOf<bigint | undefined>();
+    return <span>{`${whole.isLoading}:${count.isLoading}:${blocking.isLoading}`}</span>;
+  }
+
+  test("data is inferred from the request and the selector", () => {
+    registry = new MaterializerRegistry({
+      client: new PushableClient(),
+      timers: new ManualTimers(),
+    });
+    renderWith(registry, <TypeProbe />);
+    expect(screen.getByText("true:true:true")).toBeTruthy();
+  });
+});
