@@ -73,6 +73,8 @@ interface Entry {
   readonly watchers: Set<() => void>;
   /** Whether `run` was started (a seeded entry waits, streamless, for its first reference). */
   started: boolean;
+  /** A longer idle TTL asked for by a reader (`useMaterializedView`'s `idleTtlMs`). */
+  idleTtlMs?: number;
 }
 
 export const DEFAULT_IDLE_TTL_MS = 5 * 60_000;
@@ -122,10 +124,20 @@ export class MaterializerRegistry {
    * Takes a reference on the request's entry, creating and starting its materializer on first
    * use and cancelling a pending expiry (R4).
    */
-  acquire<TResult>(request: MaterializedRequest<TResult>): Lease<TResult> {
+  acquire<TResult>(
+    request: MaterializedRequest<TResult>,
+    options: { idleTtlMs?: number } = {},
+  ): Lease<TResult> {
     if (this.#disposed) throw new MaterializerClosedError("this MaterializerRegistry was disposed");
     const entry = this.#entries.get(request.key) ?? this.#create(request);
     entry.refs++;
+    // A reader may ask for a longer idle TTL than the registry's; the longest asked wins.
+    if (
+      options.idleTtlMs !== undefined &&
+      options.idleTtlMs > (entry.idleTtlMs ?? this.#idleTtlMs)
+    ) {
+      entry.idleTtlMs = options.idleTtlMs;
+    }
     if (!entry.started) this.#start(entry);
     if (entry.expiry !== undefined) {
       this.#timers.clearTimeout(entry.expiry);
@@ -334,7 +346,7 @@ export class MaterializerRegistry {
       entry.expiry = undefined;
       // Re-check on expiry: a reference taken meanwhile keeps the entry (TanStack's optionalRemove).
       if (entry.refs === 0) this.#evict(entry);
-    }, this.#idleTtlMs);
+    }, entry.idleTtlMs ?? this.#idleTtlMs);
   }
 
   #evict(entry: Entry): void {

@@ -24,6 +24,8 @@ export interface MaterializedViewOptions<TResult, TSelected> {
    */
   readonly minIndex?: bigint;
   readonly timeoutMs?: number;
+  /** Keep this view for at least this long after the last component lets go (SPEC H2, R4). */
+  readonly idleTtlMs?: number;
 }
 
 const noopSubscribe = () => () => {};
@@ -64,7 +66,7 @@ export function useMaterializedView<TResult, TSelected = TResult>(
         : null,
     [registry, key, enabled, blocking],
   );
-  observer?.setOptions(options.select, options.isEqual);
+  observer?.setOptions(options.select, options.isEqual, options.idleTtlMs);
   const getSnapshot = observer?.getSnapshot ?? (enabled ? loading : idle);
   // On the server (and while hydrating) only getSnapshot runs: it reads the registry without
   // subscribing, so no stream starts; a dehydrated snapshot renders as data (SPEC H4).

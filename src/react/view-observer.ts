@@ -49,6 +49,7 @@ export class ViewObserver<TResult, TSelected> {
   #lastState: MaterializerState<TResult> | undefined;
   #result: ViewResult<TSelected> = LOADING;
   #suspended: Promise<unknown> | undefined;
+  #idleTtlMs: number | undefined;
 
   constructor(registry: MaterializerRegistry, request: MaterializedRequest<TResult>) {
     this.#registry = registry;
@@ -59,14 +60,16 @@ export class ViewObserver<TResult, TSelected> {
   setOptions(
     select: ((value: TResult) => TSelected) | undefined,
     isEqual: ((a: TSelected, b: TSelected) => boolean) | undefined,
+    idleTtlMs?: number,
   ): void {
+    this.#idleTtlMs = idleTtlMs;
     if (select !== this.#select) this.#lastState = undefined;
     this.#select = select;
     this.#isEqual = isEqual ?? Object.is;
   }
 
   subscribe = (listener: () => void): (() => void) => {
-    const lease = this.#registry.acquire(this.#request);
+    const lease = this.#registry.acquire(this.#request, { idleTtlMs: this.#idleTtlMs });
     this.#lease = lease;
     this.#listeners++;
     let scheduled = false;

@@ -377,3 +377,25 @@ describe("types", () => {
     expect(screen.getByText("true:true:true")).toBeTruthy();
   });
 });
+
+describe("SPEC H2: idleTtlMs", () => {
+  test("a component can keep its view longer than the registry's TTL", async () => {
+    const client = new PushableClient();
+    const timers = new ManualTimers();
+    registry = new MaterializerRegistry({ client, timers, idleTtlMs: 1_000 });
+    function Long() {
+      const { data } = useMaterializedView(web(), { idleTtlMs: 10_000 });
+      return <span>{names(data) || "none"}</span>;
+    }
+    const view = renderWith(registry, <Long />);
+    const stream = await client.next();
+    stream.push(ev.register(2n, "n1", "web-1"), ev.end(2n));
+    await screen.findByText("web-1");
+    view.unmount();
+    timers.advance(9_999);
+    expect(registry.stats().entries).toBe(1);
+    timers.advance(1);
+    expect(registry.stats().entries).toBe(0);
+    expect(stream.aborted).toBe(true);
+  });
+});
