@@ -82,11 +82,9 @@ describe("SPEC H1/H2: provider and hook over the real server", () => {
     registry = serverRegistry(s);
     renderWith(
       registry,
-      <>
-        {Array.from({ length: 50 }, (_, i) => (
-          <List key={i} id={`a${i}`} token={i % 2 ? "alpha" : "beta"} />
-        ))}
-      </>,
+      Array.from({ length: 50 }, (_, i) => (
+        <List key={i} id={`a${i}`} token={i % 2 ? "alpha" : "beta"} />
+      )),
     );
     await waitFor(() => expect(screen.getAllByText("web-1,web-2")).toHaveLength(50));
     expect(s.publisher.stats().subscribers).toBe(2);
