@@ -1,6 +1,6 @@
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { type RenderResult, render } from "@testing-library/react";
-import type { ReactElement, ReactNode } from "react";
+import type { ReactNode } from "react";
 import { StrictMode } from "react";
 import {
   MaterializerProvider,
@@ -24,7 +24,7 @@ export function serverRegistry(
 /** Renders `ui` under a provider for `registry` (optionally in StrictMode). */
 export function renderWith(
   registry: MaterializerRegistry,
-  ui: ReactElement,
+  ui: ReactNode,
   options: { strict?: boolean } = {},
 ): RenderResult {
   const wrap = (children: ReactNode) => (
