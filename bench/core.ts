@@ -174,28 +174,23 @@ async function scaling() {
   const sizes = [100, 1_000, 10_000, 100_000];
   const live = 50_000;
   const rows: { size: number; perEventNs: number }[] = [];
-  const prepared = sizes.map((size) => {
-    const snapshot: Event[] = [];
-    for (let i = 0; i < size; i++) snapshot.push(healthEvent(1n, i, 0));
-    snapshot.push(end(1n));
-    const events: Event[] = [];
-    for (let i = 0; i < live; i++)
-      events.push(healthEvent(BigInt(i + 2), (i * 7919) % size, i + 1));
-    return { size, snapshot, events };
-  });
+  // Built per measurement and dropped after it: a heap holding every size's events at once
+  // would bill the small views for the large ones' garbage collections.
+  const prepare = (size: number) => {
+    const all: Event[] = [];
+    for (let i = 0; i < size; i++) all.push(healthEvent(1n, i, 0));
+    all.push(end(1n));
+    for (let i = 0; i < live; i++) all.push(healthEvent(BigInt(i + 2), (i * 7919) % size, i + 1));
+    return all;
+  };
   const samples = new Map<number, number[]>(sizes.map((s) => [s, []]));
   for (let r = 0; r < ROUNDS + 1; r++) {
-    for (const { size, snapshot, events } of prepared) {
+    for (const size of sizes) {
       let open!: () => void;
       const gate = new Promise<void>((resolve) => {
         open = resolve;
       });
-      const all = [...snapshot, ...events];
-      const ms = await materialize(
-        replay(all, false, gate, snapshot.length),
-        BigInt(live + 1),
-        open,
-      );
+      const ms = await materialize(replay(prepare(size), false, gate, size + 1), BigInt(live + 1), open);
       if (r > 0) samples.get(size)!.push((ms * 1e6) / live);
     }
   }

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import type { CheckServiceNode, Event } from "../gen/index.js";
 import { CatalogOp, EventSchema } from "../gen/index.js";
 import { ProtocolError } from "./errors.js";
-import { KeyedView } from "./keyed-view.js";
+import { SortedIndex } from "./sorted-index.js";
 import type { View } from "./types.js";
 
 export interface ServiceHealthFilter {
@@ -24,8 +24,13 @@ export interface ServiceHealthResult {
 
 /** Consul's `CheckServiceNode.UniqueID()`: partition/peer/node/namespace/serviceID. */
 export function uniqueId(csn: CheckServiceNode): string {
-  const meta = csn.Service?.EnterpriseMeta;
-  return `${meta?.Partition ?? ""}/${csn.Service?.PeerName || csn.Node?.PeerName || ""}/${csn.Node?.Node ?? ""}/${meta?.Namespace ?? ""}/${csn.Service?.ID ?? ""}`;
+  const service = csn.Service;
+  const node = csn.Node;
+  const meta = service?.EnterpriseMeta;
+  const peer = service?.PeerName || node?.PeerName || "";
+  const partition = meta ? meta.Partition : "";
+  const namespace = meta ? meta.Namespace : "";
+  return `${partition}/${peer}/${node ? node.Node : ""}/${namespace}/${service ? service.ID : ""}`;
 }
 
 const byNodeThenService = (a: CheckServiceNode, b: CheckServiceNode): number =>
@@ -38,45 +43,45 @@ const byNodeThenService = (a: CheckServiceNode, b: CheckServiceNode): number =>
  * deletes. A non-health payload throws (a protocol fault, M5).
  */
 export class ServiceHealthView implements View<ServiceHealthResult> {
-  readonly #view: KeyedView<CheckServiceNode>;
+  // Entries straight in a SortedIndex (not a KeyedView): no change object per event.
+  readonly #entries = new SortedIndex<CheckServiceNode>(byNodeThenService);
+  readonly #passes: (csn: CheckServiceNode) => boolean;
   #last: ServiceHealthResult | undefined;
 
   constructor(options: ServiceHealthFilter = {}) {
-    const passes = healthFilter(options);
-    this.#view = new KeyedView<CheckServiceNode>({
-      compare: byNodeThenService,
-      apply(event: Event) {
-        const payload = event.Payload;
-        if (payload.case !== "ServiceHealth") {
-          throw new ProtocolError(
-            `unexpected ${payload.case ?? "unknown"} payload for a service health view`,
-          );
-        }
-        const csn = payload.value.CheckServiceNode;
-        if (!csn) throw new ProtocolError("ServiceHealth event without a CheckServiceNode");
-        const key = uniqueId(csn);
-        if (payload.value.Op === CatalogOp.Deregister || !passes(csn)) return { key, delete: true };
-        return { key, value: csn };
-      },
-    });
+    this.#passes = healthFilter(options);
   }
 
   update(events: readonly Event[]): void {
-    this.#view.update(events);
+    this.#last = undefined;
+    for (const event of events) {
+      const payload = event.Payload;
+      if (payload.case !== "ServiceHealth") {
+        throw new ProtocolError(
+          `unexpected ${payload.case ?? "unknown"} payload for a service health view`,
+        );
+      }
+      const csn = payload.value.CheckServiceNode;
+      if (!csn) throw new ProtocolError("ServiceHealth event without a CheckServiceNode");
+      const key = uniqueId(csn);
+      if (payload.value.Op === CatalogOp.Deregister || !this.#passes(csn))
+        this.#entries.delete(key);
+      else this.#entries.set(key, csn);
+    }
   }
 
   result(index: bigint): ServiceHealthResult {
-    if (this.#last?.index !== index) this.#last = { nodes: this.#view.result(index).items, index };
+    if (this.#last?.index !== index) this.#last = { nodes: this.#entries.values(), index };
     return this.#last;
   }
 
   reset(): void {
     this.#last = undefined;
-    this.#view.reset();
+    this.#entries.clear();
   }
 
   snapshotEvents(): Event[] {
-    return this.#view.items().map((csn) =>
+    return this.#entries.values().map((csn) =>
       create(EventSchema, {
         Payload: {
           case: "ServiceHealth",

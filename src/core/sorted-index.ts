@@ -1,17 +1,21 @@
 interface Row<T> {
   readonly key: string;
-  readonly value: T;
+  value: T;
+  /** Changed since the last read-out (queued in `changed` once). */
+  dirty: boolean;
+  /** Still in the index (false once deleted). */
+  live: boolean;
 }
 
 /**
- * Keyed entries with a sorted read-out (SPEC V4): `set` and `delete` are O(1); `values()` builds
- * a fresh sorted array in O(n + k log k) for k keys changed since the previous read-out, by
- * merging the previous order with the sorted changes — the whole view is never re-sorted per
- * event, and nothing is built until someone reads.
+ * Keyed entries with a sorted read-out (SPEC V4): `set` and `delete` cost one hash lookup;
+ * `values()` builds a fresh sorted array in O(n + k log k) for the k entries changed since the
+ * previous read-out, by merging the previous order with the sorted changes — the whole view is
+ * never re-sorted per event, and nothing is built until someone reads.
  */
 export class SortedIndex<T> {
-  readonly #entries = new Map<string, T>();
-  readonly #changed = new Set<string>();
+  readonly #rows = new Map<string, Row<T>>();
+  #changed: Row<T>[] = [];
   #sorted: Row<T>[] = [];
   readonly #compare: (a: T, b: T) => number;
 
@@ -20,45 +24,58 @@ export class SortedIndex<T> {
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#rows.size;
   }
 
   get(key: string): T | undefined {
-    return this.#entries.get(key);
+    return this.#rows.get(key)?.value;
   }
 
   set(key: string, value: T): void {
-    this.#entries.set(key, value);
-    this.#changed.add(key);
+    let row = this.#rows.get(key);
+    if (row) {
+      row.value = value;
+    } else {
+      row = { key, value, dirty: false, live: true };
+      this.#rows.set(key, row);
+    }
+    if (!row.dirty) {
+      row.dirty = true;
+      this.#changed.push(row);
+    }
   }
 
   delete(key: string): void {
-    if (this.#entries.delete(key)) this.#changed.add(key);
+    const row = this.#rows.get(key);
+    if (!row) return;
+    this.#rows.delete(key);
+    row.live = false;
+    if (!row.dirty) {
+      row.dirty = true;
+      this.#changed.push(row);
+    }
   }
 
   clear(): void {
-    this.#entries.clear();
-    this.#changed.clear();
+    this.#rows.clear();
+    this.#changed = [];
     this.#sorted = [];
   }
 
   /** A fresh array of the values in order; the caller may keep it (nothing aliases it). */
   values(): T[] {
-    if (this.#changed.size > 0) this.#sorted = this.#merge();
-    const out = new Array<T>(this.#sorted.length);
-    for (let i = 0; i < out.length; i++) out[i] = this.#sorted[i]!.value;
+    if (this.#changed.length > 0) this.#sorted = this.#merge();
+    const sorted = this.#sorted;
+    const out = new Array<T>(sorted.length);
+    for (let i = 0; i < out.length; i++) out[i] = sorted[i]!.value;
     return out;
   }
 
   #merge(): Row<T>[] {
-    // Rows of the previous order whose key changed are stale: a current value is in `added`.
-    const stale = this.#changed;
-    const added: Row<T>[] = [];
-    for (const key of stale) {
-      const value = this.#entries.get(key);
-      if (value !== undefined) added.push({ key, value });
-    }
     const compare = this.#compare;
+    const changed = this.#changed;
+    this.#changed = [];
+    const added = changed.filter((row) => row.live);
     added.sort((a, b) => compare(a.value, b.value));
     const kept = this.#sorted;
     const merged: Row<T>[] = [];
@@ -66,7 +83,8 @@ export class SortedIndex<T> {
     let j = 0;
     while (i < kept.length || j < added.length) {
       const left = kept[i];
-      if (left && stale.has(left.key)) {
+      // A changed row leaves its old place; if still live it comes back from `added`.
+      if (left?.dirty) {
         i++;
         continue;
       }
@@ -79,7 +97,7 @@ export class SortedIndex<T> {
         i++;
       }
     }
-    stale.clear();
+    for (const row of changed) row.dirty = false;
     return merged;
   }
 }
