@@ -20,6 +20,8 @@ export default defineConfig({
           name: "node",
           include: ["test/**/*.test.ts"],
           environment: "node",
+          // The buffer-memory test (SPEC S4) forces collections.
+          execArgv: ["--expose-gc"],
         },
       },
       {

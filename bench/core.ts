@@ -190,7 +190,11 @@ async function scaling() {
       const gate = new Promise<void>((resolve) => {
         open = resolve;
       });
-      const ms = await materialize(replay(prepare(size), false, gate, size + 1), BigInt(live + 1), open);
+      const ms = await materialize(
+        replay(prepare(size), false, gate, size + 1),
+        BigInt(live + 1),
+        open,
+      );
       if (r > 0) samples.get(size)!.push((ms * 1e6) / live);
     }
   }

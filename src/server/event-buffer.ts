@@ -61,13 +61,14 @@ export class BufferItem {
 }
 
 /**
- * An append-only singly linked list of items. Appending never blocks: readers hold their own
- * cursor and follow links at their own pace (slow readers never block the publisher, S4).
+ * An append-only singly linked list of items. It holds only its tail: readers hold their own
+ * cursors and follow links at their own pace (slow readers never block the publisher), and an
+ * item nobody's cursor has reached back to is garbage (SPEC S4). A caller that needs the start
+ * (a snapshot) keeps `tail` from before its first append.
  */
 export class EventBuffer {
-  /** An empty item; readers start after it. */
-  readonly head = new BufferItem([]);
-  tail: BufferItem = this.head;
+  /** The newest item; an empty item until the first append. */
+  tail: BufferItem = new BufferItem([]);
 
   append(events: readonly Event[]): BufferItem {
     const item = new BufferItem(events);

@@ -312,6 +312,8 @@ export class EventPublisher {
     topicBuffer: TopicBuffer,
   ): BufferItem {
     const snapshot = new EventBuffer();
+    // The snapshot's start: readers (and the cache) begin after this empty item.
+    const head = snapshot.tail;
     // Live items after this one are candidates for the splice; it is taken before the snapshot.
     const topicHead = topicBuffer.buffer.tail;
     const append = (events: readonly SnapshotEvent[]) => {
@@ -335,7 +337,7 @@ export class EventPublisher {
         !this.#snapshots.has(key)
       ) {
         const timer = this.#timers.setTimeout(() => this.#snapshots.delete(key), this.#cacheTtlMs);
-        this.#snapshots.set(key, { head: snapshot.head, timer });
+        this.#snapshots.set(key, { head, timer });
       }
     };
     const fail = (error: unknown) =>
@@ -347,7 +349,7 @@ export class EventPublisher {
     } catch (error) {
       fail(error);
     }
-    return snapshot.head;
+    return head;
   }
 
   #evictSnapshot(key: string): void {

@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Event, SubscribeRequest } from "../gen/index.js";
-import type { BufferItem } from "./event-buffer.js";
+import { BufferItem } from "./event-buffer.js";
 
 /** Message of the `Aborted` error that ends force-closed streams (Consul's ErrSubForceClosed). */
 export const FORCE_CLOSED_MESSAGE =
@@ -59,9 +59,13 @@ export class Subscription {
     if (this.#released) return;
     this.#released = true;
     if (!this.closed) this.close(new ConnectError("subscription released", Code.Canceled));
+    // A released subscription may still be referenced; it must not pin the buffer (S4).
+    this.#cursor = RELEASED;
     this.#release(this);
   }
 }
+
+const RELEASED = new BufferItem([]);
 
 /** Events as the authorizer sees them; framing events are never filtered. */
 export type EventFilter = (event: Event) => boolean;
