@@ -48,15 +48,7 @@ export function serviceHealthRequest(
   const init: RequestInit = {
     Topic: options.connect ? Topic.ServiceHealthConnect : Topic.ServiceHealth,
     Datacenter: options.datacenter ?? "",
-    Subject: {
-      case: "NamedSubject",
-      value: {
-        Key: options.service,
-        Namespace: options.namespace ?? "",
-        Partition: options.partition ?? "",
-        PeerName: options.peer ?? "",
-      },
-    },
+    Subject: namedSubject({ key: options.service, ...options }),
   };
   const tags = [...(options.tags ?? [])].map((t) => t.toLowerCase()).sort();
   const meta = Object.entries(options.nodeMeta ?? {}).sort(([a], [b]) =>
@@ -128,18 +120,7 @@ export function keyedRequest<TItem>(
   const init: RequestInit = {
     Topic: options.topic,
     Datacenter: options.datacenter ?? "",
-    Subject:
-      subject.key === "*"
-        ? { case: "WildcardSubject", value: true }
-        : {
-            case: "NamedSubject",
-            value: {
-              Key: subject.key,
-              PeerName: subject.peer ?? "",
-              Namespace: subject.namespace ?? "",
-              Partition: subject.partition ?? "",
-            },
-          },
+    Subject: subject.key === "*" ? { case: "WildcardSubject", value: true } : namedSubject(subject),
   };
   return materializedRequest(
     `keyed:${options.viewType}`,
@@ -148,6 +129,23 @@ export function keyedRequest<TItem>(
     options.optionsKey ?? "",
     () => new KeyedView({ apply: options.apply, compare: options.compare }),
   );
+}
+
+function namedSubject(subject: {
+  readonly key: string;
+  readonly peer?: string;
+  readonly namespace?: string;
+  readonly partition?: string;
+}): RequestInit["Subject"] {
+  return {
+    case: "NamedSubject",
+    value: {
+      Key: subject.key,
+      PeerName: subject.peer ?? "",
+      Namespace: subject.namespace ?? "",
+      Partition: subject.partition ?? "",
+    },
+  };
 }
 
 function materializedRequest<TResult>(

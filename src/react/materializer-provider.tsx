@@ -73,10 +73,10 @@ export function MaterializerProvider(props: MaterializerProviderProps): ReactNod
   });
   useEffect(() => {
     if (!owned) return;
-    const mount = { live: true };
+    // A token per mount: a later mount replaces it, which cancels this mount's disposal.
+    const mount = {};
     lifetimes.set(owned, mount);
     return () => {
-      mount.live = false;
       // StrictMode unmounts and remounts at once: dispose only if no remount followed.
       scheduleTask(() => {
         if (lifetimes.get(owned) === mount) owned.dispose();
@@ -86,4 +86,4 @@ export function MaterializerProvider(props: MaterializerProviderProps): ReactNod
   return <RegistryContext.Provider value={external ?? owned}>{children}</RegistryContext.Provider>;
 }
 
-const lifetimes = new WeakMap<MaterializerRegistry, { live: boolean }>();
+const lifetimes = new WeakMap<MaterializerRegistry, object>();
