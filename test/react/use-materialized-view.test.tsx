@@ -8,6 +8,7 @@ import {
   serviceHealthRequest,
   useBlockingQuery,
   useMaterializedView,
+  ViewObserver,
 } from "react-submatview";
 import { afterEach, describe, expect, expectTypeOf, test } from "vitest";
 import { ManualTimers } from "../support/manual-timers.js";
@@ -395,5 +396,51 @@ describe("SPEC H2: idleTtlMs", () => {
     timers.advance(1);
     expect(registry.stats().entries).toBe(0);
     expect(stream.aborted).toBe(true);
+  });
+});
+
+describe("SPEC H3: useMaterializedView in blocking mode", () => {
+  test("{ minIndex, timeoutMs } re-issues blocking queries: each result is published, a timeout is notModified", async () => {
+    const client = new PushableClient();
+    const timers = new ManualTimers();
+    registry = new MaterializerRegistry({ client, timers });
+    function Blocking() {
+      const r = useMaterializedView(web(), { minIndex: 0n, timeoutMs: 5_000 });
+      return (
+        <span data-testid="m">{`${r.index}:${names(r.data)}:${r.notModified ? "nm" : "new"}`}</span>
+      );
+    }
+    renderWith(registry, <Blocking />);
+    const stream = await client.next();
+    stream.push(ev.register(3n, "n1", "web-1"), ev.end(3n));
+    await screen.findByText("3:web-1:new");
+    // The next query blocks at minIndex 3; its timeout fires with the same state, notModified.
+    await act(async () => timers.advance(5_000));
+    await screen.findByText("3:web-1:nm");
+    stream.push(ev.register(4n, "n2", "web-2"));
+    await screen.findByText("4:web-1,web-2:new");
+    expect(client.streams).toHaveLength(1);
+  });
+});
+
+describe("STYLE 5: a change between render and subscribe is never lost", () => {
+  test("ViewObserver calls the listener at once when the state moved after getSnapshot", async () => {
+    const client = new PushableClient();
+    registry = new MaterializerRegistry({ client, timers: new ManualTimers() });
+    const holder = registry.acquire(web());
+    const stream = await client.next();
+    stream.push(ev.register(2n, "n1", "web-1"), ev.end(2n));
+    await holder.materializer.fetch();
+    const observer = new ViewObserver(registry, web());
+    const rendered = observer.getSnapshot(); // what a render saw
+    expect(rendered.index).toBe(2n);
+    stream.push(ev.register(3n, "n2", "web-2")); // lands before the component subscribes
+    await stream.drained();
+    let calls = 0;
+    const unsubscribe = observer.subscribe(() => calls++);
+    expect(calls).toBe(1);
+    expect(observer.getSnapshot().index).toBe(3n);
+    unsubscribe();
+    holder.release();
   });
 });
