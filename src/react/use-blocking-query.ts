@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { classifyFailure, type FetchResult, type MaterializedRequest } from "../core/index.js";
 import { useMaterializerRegistry } from "./registry-context.js";
 import { IDLE, LOADING, type ViewResult } from "./view-observer.js";
@@ -43,7 +43,9 @@ export function useBlockingLoop<TResult, TSelected>(
   );
   const key = request?.key;
   const { minIndex = 0n, timeoutMs } = options;
-  const select = options.select;
+  // The latest `select`, read per result: a new function each render must not restart the loop.
+  const selectRef = useRef(options.select);
+  selectRef.current = options.select;
   // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by request.key; select read per result
   useEffect(() => {
     if (!request) return;
@@ -55,8 +57,8 @@ export function useBlockingLoop<TResult, TSelected>(
       const data =
         r.value === undefined
           ? undefined
-          : select
-            ? select(r.value)
+          : selectRef.current
+            ? selectRef.current(r.value)
             : (r.value as unknown as TSelected);
       setResult({
         data,
