@@ -105,6 +105,17 @@ test("every observed state equals the producers' state at that index, under faul
   const stop = new AbortController();
   const latest = new Map<string, bigint>();
   const converged: Array<() => boolean> = [];
+  // Resolved from the consumers' own callbacks once every one of them shows the final state.
+  let final = -1n;
+  let onConverged: () => void = () => {};
+  const allConverged = new Promise<void>((resolve) => {
+    onConverged = resolve;
+  });
+  const checkConvergence = () => {
+    if (final < 0n) return;
+    if (converged.every((ok) => ok()) && SERVICES.every((s) => (latest.get(s) ?? 0n) >= final))
+      onConverged();
+  };
   const consumers: Promise<void>[] = [];
   for (const service of SERVICES) {
     const request = serviceHealthRequest({ service, token: TOKEN });
@@ -115,6 +126,7 @@ test("every observed state equals the producers' state at that index, under faul
         (state) => {
           check(`notify#${c}`, service, state.value, state.index);
           last = state.value;
+          checkConvergence();
         },
         { signal: stop.signal },
       );
@@ -133,6 +145,7 @@ test("every observed state equals the producers' state at that index, under faul
           if (!result) return;
           if (!result.error) check("get", service, result.value, result.index);
           latest.set(service, result.index);
+          checkConvergence();
           minIndex = result.error ? minIndex : result.index;
         }
       })(),
@@ -194,13 +207,13 @@ test("every observed state equals the producers' state at that index, under faul
   expect(faults).toBeGreaterThan(5);
 
   // Convergence: one more change per service, then wait for every consumer to see it.
-  const final = catalog.transaction((tx) => {
+  final = catalog.transaction((tx) => {
     for (const service of SERVICES)
       tx.register({ node: "node-final", service, id: `${service}-final` });
   });
   record(final);
-  while (!converged.every((ok) => ok()) || SERVICES.some((s) => (latest.get(s) ?? 0n) < final))
-    await tick();
+  checkConvergence();
+  await allConverged;
 
   expect(mismatches).toEqual([]);
   expect(observed).toBeGreaterThan(300);
