@@ -1,6 +1,7 @@
 import { RetryWaiter } from "react-submatview/core";
 import { describe, expect, test } from "vitest";
 import { ManualTimers } from "../support/manual-timers.js";
+import { isPending } from "../support/materializer.js";
 
 describe("SPEC M7: RetryWaiter", () => {
   test("with random = 0: failure 1 at once, then min(200 ms · 2^(k-2), 60 s)", () => {
@@ -22,14 +23,10 @@ describe("SPEC M7: RetryWaiter", () => {
     await waiter.wait(signal);
     expect(waiter.failures).toBe(1);
     expect(timers.pending).toBe(0);
-    let done = false;
-    const second = waiter.wait(signal).then(() => {
-      done = true;
-    });
+    const second = waiter.wait(signal);
     expect(timers.pending).toBe(1);
     timers.advance(199);
-    await Promise.resolve();
-    expect(done).toBe(false);
+    expect(await isPending(second)).toBe(true);
     timers.advance(1);
     await second;
     expect(waiter.failures).toBe(2);
