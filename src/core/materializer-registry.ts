@@ -6,6 +6,7 @@ import { defaultTimers } from "./default-timers.js";
 import { MaterializerClosedError } from "./errors.js";
 import { Materializer } from "./materializer.js";
 import { RetryWaiter, type RetryWaiterOptions } from "./retry-waiter.js";
+import { safeLogger } from "./safe-logger.js";
 import { scheduleTask } from "./schedule-task.js";
 import type {
   DehydratedState,
@@ -89,7 +90,8 @@ export const DEFAULT_IDLE_TTL_MS = 5 * 60_000;
 export class MaterializerRegistry {
   readonly #client: StreamClient;
   readonly #idleTtlMs: number;
-  readonly #logger: Logger | undefined;
+  readonly #logger: Required<Logger>;
+  readonly #hasWarn: boolean;
   readonly #timers: Timers;
   readonly #retry: RetryWaiterOptions | undefined;
   readonly #entries = new Map<string, Entry>();
@@ -109,7 +111,8 @@ export class MaterializerRegistry {
       );
     this.#client = client;
     this.#idleTtlMs = options.idleTtlMs ?? DEFAULT_IDLE_TTL_MS;
-    this.#logger = options.logger;
+    this.#logger = safeLogger(options.logger);
+    this.#hasWarn = options.logger?.warn !== undefined;
     this.#timers = options.timers ?? defaultTimers;
     this.#retry = options.retry;
     this.#baseUrl = options.baseUrl;
@@ -286,7 +289,7 @@ export class MaterializerRegistry {
         );
       } catch (error) {
         // A bad seed costs a fresh snapshot, nothing more.
-        this.#logger?.warn?.("ignoring an unreadable dehydrated snapshot", {
+        this.#logger.warn("ignoring an unreadable dehydrated snapshot", {
           key: request.key,
           error: String(error),
         });
@@ -318,7 +321,7 @@ export class MaterializerRegistry {
           if (entry.refs === 0) this.#evict(entry);
         },
         (error: unknown) =>
-          this.#logger?.error?.("materializer crashed", { key: entry.key, error: String(error) }),
+          this.#logger.error("materializer crashed", { key: entry.key, error: String(error) }),
       );
   }
 
@@ -332,7 +335,7 @@ export class MaterializerRegistry {
       "Browsers allow 6 HTTP/1.1 connections per origin and each stream holds one, so further " +
       "requests to that origin will stall. Serve the API over HTTP/2 (https:), or share views " +
       "(fewer distinct requests).";
-    if (this.#logger?.warn) this.#logger.warn(message);
+    if (this.#hasWarn) this.#logger.warn(message);
     else console.warn(message);
   }
 

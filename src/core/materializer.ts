@@ -4,6 +4,7 @@ import { defaultTimers } from "./default-timers.js";
 import { abortError, ProtocolError, StreamEndedError, StreamResetError } from "./errors.js";
 import { PublishedState } from "./materializer-state.js";
 import { RetryWaiter } from "./retry-waiter.js";
+import { safeLogger } from "./safe-logger.js";
 import type {
   FetchOptions,
   FetchResult,
@@ -46,7 +47,7 @@ export class Materializer<TResult> {
   readonly #view: View<TResult>;
   readonly #client: StreamClient;
   readonly #request: (index: bigint) => SubscribeRequest;
-  readonly #logger: Logger | undefined;
+  readonly #logger: Required<Logger>;
   readonly #waiter: RetryWaiter;
   readonly #timers: Timers;
   readonly #listeners = new Set<() => void>();
@@ -74,7 +75,7 @@ export class Materializer<TResult> {
     this.#view = deps.view;
     this.#client = deps.client;
     this.#request = deps.request;
-    this.#logger = deps.logger;
+    this.#logger = safeLogger(deps.logger);
     this.#waiter = deps.waiter ?? new RetryWaiter();
     this.#timers = deps.timers ?? defaultTimers;
   }
@@ -147,10 +148,10 @@ export class Materializer<TResult> {
   #handleFailure(failure: unknown): boolean {
     const error = failure instanceof Error ? failure : new Error(String(failure));
     const kind = classifyFailure(failure);
-    this.#logger?.warn?.("subscribe stream failed", {
+    this.#logger.warn("subscribe stream failed", {
       kind,
       error: error.message,
-      index: this.#index,
+      index: this.#index.toString(),
     });
     if (kind === "terminal") {
       this.#stopped = true;
@@ -358,7 +359,7 @@ export class Materializer<TResult> {
           finish({ value: this.#publishedValue(), index: this.#publishedIndex, error });
         } else if (this.#index > minIndex) {
           finish({ value: this.#resultAt(this.#index), index: this.#index });
-        } else if (reset) {
+        } else if (reset && this.#index > 0n && this.#index < minIndex) {
           // The server's state went back (e.g. a restore): waiting for the old index could take forever.
           finish({ value: this.#resultAt(this.#index), index: this.#index, reset: true });
         }

@@ -183,6 +183,58 @@ describe("SPEC R4-R6: lifetimes", () => {
     expect(retry).toMatchObject({ index: 2n });
   });
 
+  test("tokens never reach logs, errors or stats (SPEC R1)", async () => {
+    const token = "7c0f5a3e-secret-acl-token";
+    server = await startTestServer({ authorizer: (t) => (t === token ? null : () => true) });
+    const logged: string[] = [];
+    const log = (message: string, details?: Record<string, unknown>) =>
+      logged.push(message, JSON.stringify(details));
+    registry = new MaterializerRegistry({
+      transport: server.transport(),
+      logger: { debug: log, warn: log, error: log },
+      timers: new ManualTimers(),
+    });
+    const result = await registry.get(web(token));
+    expect(result.error).toBeDefined();
+    const everything = [
+      ...logged,
+      String(result.error),
+      result.error?.stack ?? "",
+      JSON.stringify(registry.stats()),
+    ].join("\n");
+    expect(logged.length).toBeGreaterThan(0);
+    expect(everything).not.toContain(token);
+  });
+
+  test("a throwing logger never breaks a stream", async () => {
+    await setup();
+    const throwing = new MaterializerRegistry({
+      transport: server.transport(),
+      timers,
+      logger: {
+        warn: () => {
+          throw new Error("logger down");
+        },
+      },
+    });
+    try {
+      const lease = throwing.acquire(web());
+      await lease.materializer.fetch();
+      server.server.dropConnections(); // a failure, logged through the throwing logger
+      server.catalog.register({ node: "n3", service: "web", id: "web-3" });
+      // The drop wakes waiters with its error (M8); the next query sees the recovered stream.
+      let result = await lease.materializer.fetch({ minIndex: 2n });
+      for (let i = 0; i < 3 && result.error; i++) {
+        result = await lease.materializer.fetch({ minIndex: 2n });
+      }
+      expect(result.error).toBeUndefined();
+      expect(result.index).toBe(3n);
+      lease.release();
+    } finally {
+      throwing.dispose();
+    }
+  });
+
   test("a terminal error is kept for current holders until they release", async () => {
     await setup({ authorizer: () => null });
     const w = watch(web("tok"));
