@@ -144,7 +144,12 @@ export class ViewObserver<TResult, TSelected> {
   suspend(): Promise<unknown> {
     if (!this.#suspended) {
       const lease = this.#registry.acquire(this.#request);
-      this.#suspended = lease.materializer.fetch().finally(() => lease.release());
+      this.#suspended = lease.materializer.fetch().finally(() => {
+        lease.release();
+        // Settled (a snapshot, or an error before one): a render still loading suspends anew
+        // rather than re-throwing a settled promise in a loop.
+        this.#suspended = undefined;
+      });
     }
     return this.#suspended;
   }

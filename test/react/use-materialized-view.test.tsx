@@ -216,6 +216,30 @@ describe("SPEC H2: Suspense, errors, enabled", () => {
     await screen.findByText("ready:web-1,web-2");
   });
 
+  test("Suspense survives a network error before the first snapshot and resolves once it arrives", async () => {
+    const client = new PushableClient();
+    registry = new MaterializerRegistry({ client, timers: new ManualTimers() });
+    let renders = 0;
+    function Suspended() {
+      renders++;
+      const { data } = useMaterializedView(web(), { suspense: true });
+      return <span>{`ready:${names(data)}`}</span>;
+    }
+    renderWith(
+      registry,
+      <Suspense fallback={<span>fallback</span>}>
+        <Suspended />
+      </Suspense>,
+    );
+    const first = await client.next();
+    first.fail(new ConnectError("connection dropped", Code.Unavailable));
+    const second = await client.next(); // failure 1 retries at once
+    expect(screen.getByText("fallback")).toBeTruthy();
+    second.push(ev.register(5n, "n1", "web-1"), ev.end(5n));
+    await screen.findByText("ready:web-1");
+    expect(renders).toBeLessThan(10);
+  });
+
   test("a network error keeps the last data visible with error set, and clears after recovery", async () => {
     const client = new PushableClient();
     registry = new MaterializerRegistry({ client, timers: new ManualTimers() });
