@@ -30,6 +30,7 @@ export default defineConfig({
           name: "jsdom",
           include: ["test/**/*.test.tsx"],
           environment: "jsdom",
+          setupFiles: ["test/support/setup-dom.ts"],
         },
       },
     ],
