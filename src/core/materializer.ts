@@ -5,6 +5,7 @@ import { abortError, ProtocolError, StreamEndedError, StreamResetError } from ".
 import { PublishedState } from "./materializer-state.js";
 import { RetryWaiter } from "./retry-waiter.js";
 import { safeLogger } from "./safe-logger.js";
+import { consumeFramed, type FramingTarget } from "./stream-framing.js";
 import type {
   FetchOptions,
   FetchResult,
@@ -68,8 +69,6 @@ export class Materializer<TResult> {
   #stopped = false;
   #streamOpen = false;
   #result: { index: bigint; value: TResult } | undefined;
-  /** Reused for single-event updates: views must not keep the array they are given (V1). */
-  readonly #one: Event[] = [];
 
   constructor(deps: MaterializerDeps<TResult>) {
     this.#view = deps.view;
@@ -179,56 +178,25 @@ export class Materializer<TResult> {
     const onAbort = () => controller.abort(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
     const request = this.#request(this.#index);
-    let expectSnapshot = request.Index === 0n;
-    let first = true;
-    let snapshot: Event[] = [];
     this.#streamOpen = true;
     try {
-      for await (const event of this.#client.subscribe(request, { signal: controller.signal })) {
-        const payload = event.Payload;
-        if (first && !expectSnapshot && payload.case === "NewSnapshotToFollow") {
-          // Stale resume: the server sends a full snapshot; the old view is thrown away.
-          first = false;
-          this.#resetView();
-          expectSnapshot = true;
-          continue;
-        }
-        first = false;
-        switch (payload.case) {
-          case "EndOfSnapshot":
-            if (!expectSnapshot)
-              throw new ProtocolError(
-                `unexpected EndOfSnapshot at index ${event.Index} on a live stream`,
-              );
-            this.#apply(snapshot, event.Index);
-            snapshot = [];
-            expectSnapshot = false;
-            break;
-          case "NewSnapshotToFollow":
-            throw new ProtocolError(
-              "unexpected NewSnapshotToFollow after the first event of a stream",
-            );
-          case undefined:
-            throw new ProtocolError(`event at index ${event.Index} has an unknown payload`);
-          case "EventBatch":
-            if (expectSnapshot) snapshot.push(...payload.value.Events);
-            else this.#apply(payload.value.Events, event.Index);
-            break;
-          default:
-            if (expectSnapshot) {
-              snapshot.push(event);
-            } else {
-              this.#one[0] = event;
-              this.#apply(this.#one, event.Index);
-            }
-        }
-      }
+      await consumeFramed(
+        this.#client.subscribe(request, { signal: controller.signal }),
+        request.Index,
+        this.#target,
+      );
     } finally {
       signal.removeEventListener("abort", onAbort);
       controller.abort();
       this.#streamOpen = false;
     }
   }
+
+  readonly #target: FramingTarget = {
+    apply: (events, index) => this.#apply(events, index),
+    // Stale resume: the server sends a full snapshot; the old view is thrown away.
+    reset: () => this.#resetView(),
+  };
 
   /** Applies one update (a whole snapshot or one live wire event) at `index` (M3, M4). */
   #apply(events: readonly Event[], index: bigint): void {
