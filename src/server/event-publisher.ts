@@ -1,7 +1,8 @@
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type Event, EventSchema, type SubscribeRequest, Topic } from "../gen/index.js";
 import { BufferItem, EventBuffer } from "./event-buffer.js";
+import { buildSnapshot } from "./snapshot-builder.js";
 import { requestSubject, WILDCARD } from "./subjects.js";
 import {
   type EventFilter,
@@ -10,33 +11,9 @@ import {
   Subscription,
 } from "./subscription.js";
 
-/** The payload oneof of an `Event`, as accepted by `create(EventSchema, …)`. */
-export type EventPayload = MessageInitShape<typeof EventSchema>["Payload"];
+import type { PublishEvent, SnapshotFunc } from "./types.js";
 
-/** One event of a published transaction (SPEC S3). */
-export interface PublishEvent {
-  readonly topic: Topic;
-  /** Routing key, built with `subjectKey()` for health-style topics (S2). */
-  readonly subject: string;
-  readonly index: bigint;
-  readonly payload: EventPayload;
-}
-
-/** One event of a snapshot; it carries the snapshot's index. */
-export interface SnapshotEvent {
-  readonly index: bigint;
-  readonly payload: EventPayload;
-}
-
-/**
- * Builds the snapshot of one subject: call `append` with groups of events (each group becomes
- * one wire event, or one `EventBatch`), and return the index the snapshot reflects. Every
- * change with an index up to the returned one must be in the snapshot (S5).
- */
-export type SnapshotFunc = (
-  request: SubscribeRequest,
-  append: (events: readonly SnapshotEvent[]) => void,
-) => bigint | Promise<bigint>;
+export type { EventPayload, PublishEvent, SnapshotEvent, SnapshotFunc } from "./types.js";
 
 export interface TopicOptions {
   /** Whether `WildcardSubject` subscriptions are allowed (Consul: ServiceList). */
@@ -300,37 +277,14 @@ export class EventPublisher {
     };
   }
 
-  /**
-   * Runs the snapshot function into a fresh buffer and splices its end onto the topic buffer
-   * (Consul's `eventSnapshot.appendAndSplice`). Returns the snapshot's head at once; readers
-   * follow the items as they are appended.
-   */
+  /** Builds a snapshot (S5) and caches it once complete, if its buffer is still the live one. */
   #buildSnapshot(
     request: SubscribeRequest,
     key: string,
     topic: TopicRegistration,
     topicBuffer: TopicBuffer,
   ): BufferItem {
-    const snapshot = new EventBuffer();
-    // The snapshot's start: readers (and the cache) begin after this empty item.
-    const head = snapshot.tail;
-    // Live items after this one are candidates for the splice; it is taken before the snapshot.
-    const topicHead = topicBuffer.buffer.tail;
-    const append = (events: readonly SnapshotEvent[]) => {
-      if (events.length === 0) return;
-      snapshot.append(
-        events.map((e) => create(EventSchema, { Index: e.index, Payload: e.payload })),
-      );
-    };
-    const finish = (returned: bigint) => {
-      // An empty state store reports index 1, never 0 (P5).
-      const index = returned > 0n ? returned : 1n;
-      const end = new BufferItem([
-        create(EventSchema, { Index: index, Payload: { case: "EndOfSnapshot", value: true } }),
-      ]);
-      splice(end, topicHead, index);
-      snapshot.appendItem(end);
-      // Cache only complete snapshots whose topic buffer is still the live one (S5).
+    return buildSnapshot(request, topic.snapshot, topicBuffer.buffer.tail, (head) => {
       if (
         this.#cacheTtlMs > 0 &&
         this.#buffers.get(key) === topicBuffer &&
@@ -339,17 +293,7 @@ export class EventPublisher {
         const timer = this.#timers.setTimeout(() => this.#snapshots.delete(key), this.#cacheTtlMs);
         this.#snapshots.set(key, { head, timer });
       }
-    };
-    const fail = (error: unknown) =>
-      snapshot.appendItem(new BufferItem([], ConnectError.from(error)));
-    try {
-      const returned = topic.snapshot(request, append);
-      if (typeof returned === "bigint") finish(returned);
-      else returned.then(finish, fail);
-    } catch (error) {
-      fail(error);
-    }
-    return head;
+    });
   }
 
   #evictSnapshot(key: string): void {
@@ -372,26 +316,5 @@ export class EventPublisher {
     // A cached snapshot is spliced onto this buffer, which gets no more events: drop it too,
     // or later subscribers would hang on a dead buffer (Consul does the same).
     this.#evictSnapshot(sub.key);
-  }
-}
-
-/**
- * Links `end` (the snapshot's EndOfSnapshot item) to the first live item after `topicHead`
- * whose index is above the snapshot's, or to the future successor of the buffer's newest item
- * (Consul's `spliceFromTopicBuffer`). Items at or below the snapshot index are already in it.
- */
-function splice(end: BufferItem, topicHead: BufferItem, index: bigint): void {
-  let item = topicHead;
-  for (;;) {
-    const next = item.link.item;
-    if (!next) {
-      end.link = item.link;
-      return;
-    }
-    if (next.error || next.index > index) {
-      end.link.set(next);
-      return;
-    }
-    item = next;
   }
 }
