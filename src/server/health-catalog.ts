@@ -1,65 +1,28 @@
-import { create } from "@bufbuild/protobuf";
-import {
-  CatalogOp,
-  type CheckServiceNode,
-  CheckServiceNodeSchema,
-  type SubscribeRequest,
-  Topic,
-} from "../gen/index.js";
+import { CatalogOp, type CheckServiceNode, type SubscribeRequest, Topic } from "../gen/index.js";
+import { checkServiceNode } from "./catalog-messages.js";
+import { CatalogSimulation } from "./catalog-simulation.js";
+import type {
+  CatalogTransaction,
+  HealthCatalogOptions,
+  HealthStatus,
+  InstanceSpec,
+  SimulationOptions,
+} from "./catalog-types.js";
 import type {
   EventPayload,
   EventPublisher,
   PublishEvent,
   SnapshotEvent,
 } from "./event-publisher.js";
-import { seededRandom } from "./random.js";
 import { requestSubject, subjectKey } from "./subjects.js";
 
-export type HealthStatus = "passing" | "warning" | "critical";
-
-/** One service instance, as registered in the catalog. */
-export interface InstanceSpec {
-  readonly node: string;
-  readonly service: string;
-  /** Service ID; defaults to the service name. */
-  readonly id?: string;
-  readonly peer?: string;
-  readonly datacenter?: string;
-  readonly address?: string;
-  readonly port?: number;
-  readonly tags?: readonly string[];
-  readonly meta?: Readonly<Record<string, string>>;
-  readonly nodeMeta?: Readonly<Record<string, string>>;
-  /** Consul service kind: "" (typical), "connect-proxy", "terminating-gateway", … */
-  readonly kind?: string;
-  /** For a connect-proxy: the service it fronts (published on ServiceHealthConnect under it). */
-  readonly proxyDestination?: string;
-  /** A Connect-native service (published on ServiceHealthConnect under its own name). */
-  readonly connectNative?: boolean;
-  /** For a terminating gateway: the services it links (published on their connect subjects). */
-  readonly gatewayServices?: readonly string[];
-  /** Status of the instance's single service check; default "passing". */
-  readonly status?: HealthStatus;
-}
-
-export interface HealthCatalogOptions {
-  /** Datacenter written into nodes; default "dc1". */
-  readonly datacenter?: string;
-}
-
-export interface SimulationOptions {
-  readonly services?: number;
-  readonly instancesPerService?: number;
-  /** Seed of the deterministic churn; default 1. */
-  readonly seed?: number;
-}
-
-/** Operations of one catalog transaction; all of them share one index. */
-export interface CatalogTransaction {
-  register(instance: InstanceSpec): void;
-  deregister(node: string, serviceId: string, peer?: string): void;
-  setStatus(node: string, serviceId: string, status: HealthStatus, peer?: string): void;
-}
+export type {
+  CatalogTransaction,
+  HealthCatalogOptions,
+  HealthStatus,
+  InstanceSpec,
+  SimulationOptions,
+} from "./catalog-types.js";
 
 interface Entry {
   readonly spec: InstanceSpec;
@@ -88,8 +51,7 @@ export class HealthCatalog {
   readonly #connect = new Map<string, Map<string, CheckServiceNode>>();
   /** Instance count per service (ServiceList), keyed by subject. */
   readonly #services = new Map<string, { name: string; peer: string; count: number }>();
-  #random = seededRandom(1);
-  #serial = 0;
+  #simulation = new CatalogSimulation(this);
 
   constructor(publisher: EventPublisher, options: HealthCatalogOptions = {}) {
     this.#publisher = publisher;
@@ -165,40 +127,16 @@ export class HealthCatalog {
 
   /** Registers `services × instancesPerService` instances, one transaction per service. */
   populate(options: SimulationOptions = {}): void {
-    const services = options.services ?? 20;
-    const perService = options.instancesPerService ?? 5;
-    this.#random = seededRandom(options.seed ?? 1);
-    for (let s = 0; s < services; s++) {
-      const service = `service-${String(s).padStart(2, "0")}`;
-      this.transaction((tx) => {
-        for (let i = 0; i < perService; i++) tx.register(this.#newInstance(service, i));
-      });
-    }
+    this.#simulation = new CatalogSimulation(this, options.seed);
+    this.#simulation.populate(options);
   }
 
   /**
-   * One random transaction (deterministic for a seed): flip a check, retag, add or remove an
-   * instance. Returns the new index.
+   * One random transaction (deterministic for the seed given to `populate`): flip a check,
+   * retag, add or remove an instance. Returns the new index.
    */
-  churn(random: () => number = this.#random): bigint {
-    const entries = [...this.#instances.values()];
-    const roll = random();
-    const pick = entries[Math.floor(random() * entries.length)];
-    if (!pick || roll < 0.1) {
-      const names = this.serviceNames();
-      const service = names[Math.floor(random() * names.length)] ?? "service-00";
-      return this.register(this.#newInstance(service, this.#serial++));
-    }
-    const { spec } = pick;
-    if (roll < 0.2 && entries.length > 1)
-      return this.deregister(spec.node, spec.id ?? spec.service, spec.peer);
-    if (roll < 0.35) {
-      const tags = random() < 0.5 ? ["v1"] : ["v2", "canary"];
-      return this.register({ ...spec, tags });
-    }
-    const statuses: HealthStatus[] = ["passing", "warning", "critical"];
-    const status = statuses[Math.floor(random() * statuses.length)] ?? "passing";
-    return this.register({ ...spec, status });
+  churn(random?: () => number): bigint {
+    return this.#simulation.churn(random);
   }
 
   /** Runs {@link churn} `ratePerSecond` times a second until the returned function is called. */
@@ -207,17 +145,9 @@ export class HealthCatalog {
     return () => clearInterval(timer);
   }
 
-  #newInstance(service: string, serial: number): InstanceSpec {
-    const node = `node-${Math.floor(this.#random() * 50)}`;
-    return {
-      node,
-      service,
-      id: `${service}-${serial}`,
-      address: `10.0.${serial % 250}.${(serial * 7) % 250}`,
-      port: 8000 + (serial % 1000),
-      tags: ["v1"],
-      nodeMeta: { rack: `r${serial % 3}` },
-    };
+  /** The specs of every registered instance (for simulations). */
+  specs(): InstanceSpec[] {
+    return Array.from(this.#instances.values(), (entry) => entry.spec);
   }
 
   #register(spec: InstanceSpec, index: bigint, events: PublishEvent[]): void {
@@ -231,7 +161,7 @@ export class HealthCatalog {
     if (moved) this.#deregister(id, index, events);
     const updated = previous !== undefined && !moved;
     const createIndex = updated ? (previous.csn.Service?.RaftIndex?.CreateIndex ?? index) : index;
-    const csn = this.#toMessage(spec, serviceId, peer, createIndex, index);
+    const csn = checkServiceNode(spec, this.#datacenter, serviceId, peer, createIndex, index);
     this.#instances.set(id, { spec, csn });
     this.#emit(spec, csn, id, CatalogOp.Register, index, events);
 
@@ -296,53 +226,6 @@ export class HealthCatalog {
     place(this.#health, Topic.ServiceHealth, spec.service);
     for (const name of connectSubjects(spec))
       place(this.#connect, Topic.ServiceHealthConnect, name);
-  }
-
-  #toMessage(
-    spec: InstanceSpec,
-    serviceId: string,
-    peer: string,
-    createIndex: bigint,
-    index: bigint,
-  ): CheckServiceNode {
-    const raft = { CreateIndex: createIndex, ModifyIndex: index };
-    return create(CheckServiceNodeSchema, {
-      Node: {
-        ID: spec.node,
-        Node: spec.node,
-        Address: spec.address ?? "127.0.0.1",
-        Datacenter: spec.datacenter ?? this.#datacenter,
-        Meta: { ...spec.nodeMeta },
-        PeerName: peer,
-        RaftIndex: raft,
-      },
-      Service: {
-        Kind: spec.kind ?? "",
-        ID: serviceId,
-        Service: spec.service,
-        Tags: [...(spec.tags ?? [])],
-        Address: spec.address ?? "",
-        Meta: { ...spec.meta },
-        Port: spec.port ?? 0,
-        Weights: { Passing: 1, Warning: 1 },
-        PeerName: peer,
-        RaftIndex: raft,
-      },
-      Checks: [
-        {
-          Node: spec.node,
-          CheckID: `service:${serviceId}`,
-          Name: `Service '${spec.service}' check`,
-          Status: spec.status ?? "passing",
-          ServiceID: serviceId,
-          ServiceName: spec.service,
-          ServiceTags: [...(spec.tags ?? [])],
-          Type: "ttl",
-          PeerName: peer,
-          RaftIndex: raft,
-        },
-      ],
-    });
   }
 
   #snapshot(
