@@ -1,8 +1,7 @@
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { base64Decode, base64Encode } from "@bufbuild/protobuf/wire";
 import { createClient, type Transport } from "@connectrpc/connect";
-import { EventBatchSchema, StateChangeSubscription } from "../gen/index.js";
+import { StateChangeSubscription } from "../gen/index.js";
 import { defaultTimers } from "./default-timers.js";
+import { type DehydratedEntry, decodeSnapshot, encodeSnapshot } from "./dehydration.js";
 import { MaterializerClosedError } from "./errors.js";
 import { Materializer } from "./materializer.js";
 import { RetryWaiter, type RetryWaiterOptions } from "./retry-waiter.js";
@@ -95,7 +94,7 @@ export class MaterializerRegistry {
   readonly #timers: Timers;
   readonly #retry: RetryWaiterOptions | undefined;
   readonly #entries = new Map<string, Entry>();
-  readonly #dehydrated: Map<string, DehydratedState["entries"][number]>;
+  readonly #dehydrated: Map<string, DehydratedEntry>;
   readonly #baseUrl: string | undefined;
   #running = 0;
   #warnedBudget = false;
@@ -237,19 +236,10 @@ export class MaterializerRegistry {
    * after `get`, pass this to the client's provider, and the client starts from it.
    */
   dehydrate(): DehydratedState {
-    const entries: Array<DehydratedState["entries"][number]> = [];
+    const entries: DehydratedEntry[] = [];
     for (const entry of this.#entries.values()) {
       const snapshot = entry.materializer.snapshotEvents();
-      if (!snapshot) continue;
-      const bytes = toBinary(
-        EventBatchSchema,
-        create(EventBatchSchema, { Events: snapshot.events }),
-      );
-      entries.push({
-        key: entry.key,
-        index: snapshot.index.toString(),
-        events: base64Encode(bytes),
-      });
+      if (snapshot) entries.push(encodeSnapshot(entry.key, snapshot.events, snapshot.index));
     }
     return { entries };
   }
@@ -283,10 +273,8 @@ export class MaterializerRegistry {
     if (seed) {
       this.#dehydrated.delete(request.key);
       try {
-        materializer.seed(
-          fromBinary(EventBatchSchema, base64Decode(seed.events)).Events,
-          BigInt(seed.index),
-        );
+        const { events, index } = decodeSnapshot(seed);
+        materializer.seed(events, index);
       } catch (error) {
         // A bad seed costs a fresh snapshot, nothing more.
         this.#logger.warn("ignoring an unreadable dehydrated snapshot", {

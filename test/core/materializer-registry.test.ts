@@ -264,3 +264,45 @@ describe("SPEC R4-R6: lifetimes", () => {
     void list;
   });
 });
+
+describe("SPEC H4: dehydrated snapshots", () => {
+  test("a dehydrated entry seeds the view without a stream, and its stream resumes from the snapshot's index", async () => {
+    const source = new PushableClient();
+    const server = new MaterializerRegistry({ client: source, timers: new ManualTimers() });
+    const lease = server.acquire(web());
+    (await source.next()).push(ev.register(7n, "n1", "web-1"), ev.end(7n));
+    await lease.materializer.fetch();
+    const state = JSON.parse(JSON.stringify(server.dehydrate()));
+    server.dispose();
+
+    const client = new PushableClient();
+    registry = new MaterializerRegistry({
+      client,
+      timers: new ManualTimers(),
+      dehydratedState: state,
+    });
+    expect(registry.peek(web())).toMatchObject({ index: 7n, status: "live" });
+    expect(ids({ value: registry.peek(web())?.value })).toEqual(["web-1"]);
+    expect(client.streams).toHaveLength(0);
+    registry.acquire(web());
+    expect((await client.next()).request.Index).toBe(7n);
+  });
+
+  test.each([
+    ["garbage events", { index: "7", events: "not base64 at all!" }],
+    ["a bad index", { index: "-3", events: "" }],
+  ])("a dehydrated entry with %s costs a fresh snapshot, nothing more", async (_name, bad) => {
+    const client = new PushableClient();
+    const warnings: string[] = [];
+    registry = new MaterializerRegistry({
+      client,
+      timers: new ManualTimers(),
+      logger: { warn: (m) => warnings.push(m) },
+      dehydratedState: { entries: [{ key: web().key, ...bad }] },
+    });
+    expect(registry.peek(web())).toMatchObject({ index: 0n, status: "connecting" });
+    expect(warnings).toEqual(["ignoring an unreadable dehydrated snapshot"]);
+    registry.acquire(web());
+    expect((await client.next()).request.Index).toBe(0n);
+  });
+});
