@@ -45,6 +45,26 @@ export function serviceHealthRequest(
         "sharing it share one stream (a function has no stable identity across renders)",
     );
   }
+  // Builders run on every render: answer equal options with the same request object.
+  const fingerprint = JSON.stringify([
+    "service-health",
+    options.service,
+    options.token ?? "",
+    options.datacenter ?? "",
+    options.connect ?? false,
+    options.peer ?? "",
+    options.namespace ?? "",
+    options.partition ?? "",
+    options.tags ?? [],
+    options.nodeMeta ?? {},
+    options.filterKey ?? null,
+  ]);
+  return memo(fingerprint, () => buildServiceHealthRequest(options));
+}
+
+function buildServiceHealthRequest(
+  options: ServiceHealthRequestOptions,
+): MaterializedRequest<ServiceHealthResult> {
   const init: RequestInit = {
     Topic: options.connect ? Topic.ServiceHealthConnect : Topic.ServiceHealth,
     Datacenter: options.datacenter ?? "",
@@ -129,6 +149,26 @@ export function keyedRequest<TItem>(
     options.optionsKey ?? "",
     () => new KeyedView({ apply: options.apply, compare: options.compare }),
   );
+}
+
+/**
+ * Recently built requests by their options (bounded: oldest out first). Requests are
+ * immutable and hold no resources, so sharing them is safe; the bound keeps a long-running
+ * page from accumulating every token and service it ever asked for.
+ */
+const recent = new Map<string, MaterializedRequest<unknown>>();
+const RECENT_LIMIT = 256;
+
+function memo<TResult>(
+  fingerprint: string,
+  build: () => MaterializedRequest<TResult>,
+): MaterializedRequest<TResult> {
+  const hit = recent.get(fingerprint);
+  if (hit) return hit as MaterializedRequest<TResult>;
+  const request = build();
+  if (recent.size >= RECENT_LIMIT) recent.delete(recent.keys().next().value as string);
+  recent.set(fingerprint, request as MaterializedRequest<unknown>);
+  return request;
 }
 
 function namedSubject(subject: {

@@ -60,6 +60,18 @@ describe("SPEC R1: request keys", () => {
     });
   });
 
+  test("equal options give the same request object (builders run on every render)", () => {
+    const a = serviceHealthRequest({ service: "web", token: "t", tags: ["x"] });
+    expect(serviceHealthRequest({ service: "web", token: "t", tags: ["x"] })).toBe(a);
+    expect(serviceHealthRequest({ service: "web", token: "u", tags: ["x"] })).not.toBe(a);
+    expect(serviceHealthRequest({ service: "web", token: "t", tags: ["y"] })).not.toBe(a);
+    // Bounded: after many other requests the old one is rebuilt (equal key, new object).
+    for (let i = 0; i < 300; i++) serviceHealthRequest({ service: `s${i}` });
+    const rebuilt = serviceHealthRequest({ service: "web", token: "t", tags: ["x"] });
+    expect(rebuilt).not.toBe(a);
+    expect(rebuilt.key).toBe(a.key);
+  });
+
   test("misuse throws with the fix in the message", () => {
     expect(() => serviceHealthRequest({ service: "web", filter: () => true })).toThrow(/filterKey/);
     expect(() => serviceHealthRequest({ service: "" })).toThrow(/`service` is required/);
