@@ -16,14 +16,6 @@ import type {
 } from "./event-publisher.js";
 import { requestSubject, subjectKey } from "./subjects.js";
 
-export type {
-  CatalogTransaction,
-  HealthCatalogOptions,
-  HealthStatus,
-  InstanceSpec,
-  SimulationOptions,
-} from "./catalog-types.js";
-
 interface Entry {
   readonly spec: InstanceSpec;
   readonly csn: CheckServiceNode;

@@ -3,6 +3,14 @@
  * `StateChangeSubscription` service (SPEC section 2). Framework- and Node-free: it runs in Node
  * behind connect-node and in a browser behind Connect's router transport.
  */
+
+export type {
+  CatalogTransaction,
+  HealthCatalogOptions,
+  HealthStatus,
+  InstanceSpec,
+  SimulationOptions,
+} from "./catalog-types.js";
 export { BufferItem, EventBuffer } from "./event-buffer.js";
 export type {
   Authorizer,
@@ -16,13 +24,6 @@ export type {
   TopicOptions,
 } from "./event-publisher.js";
 export { EventPublisher } from "./event-publisher.js";
-export type {
-  CatalogTransaction,
-  HealthCatalogOptions,
-  HealthStatus,
-  InstanceSpec,
-  SimulationOptions,
-} from "./health-catalog.js";
 export { HealthCatalog, instanceId } from "./health-catalog.js";
 export { seededRandom } from "./random.js";
 export { requestSubject, subjectKey, WILDCARD } from "./subjects.js";
