@@ -6,7 +6,7 @@ import { MaterializerClosedError } from "./errors.js";
 import { Materializer } from "./materializer.js";
 import { RetryWaiter, type RetryWaiterOptions } from "./retry-waiter.js";
 import { safeLogger } from "./safe-logger.js";
-import { scheduleTask } from "./schedule-task.js";
+import { scheduleTask, subscribeCoalesced } from "./schedule-task.js";
 import type {
   DehydratedState,
   FetchOptions,
@@ -185,9 +185,8 @@ export class MaterializerRegistry {
     const lease = this.acquire(request);
     const materializer = lease.materializer;
     let delivered: MaterializerState<TResult> | undefined;
-    let scheduled = false;
+    let stopped = false;
     const deliver = () => {
-      scheduled = false;
       if (stopped) return;
       const state = materializer.getSnapshot();
       if (state.index === 0n && !state.error) return;
@@ -195,13 +194,7 @@ export class MaterializerRegistry {
       delivered = state;
       callback(state);
     };
-    const schedule = () => {
-      if (scheduled) return;
-      scheduled = true;
-      scheduleTask(deliver);
-    };
-    let stopped = false;
-    const unsubscribe = materializer.subscribe(schedule);
+    const unsubscribe = subscribeCoalesced(materializer.subscribe, deliver);
     const watchers = this.#entries.get(lease.key)?.watchers;
     const stop = () => {
       if (stopped) return;
@@ -214,7 +207,7 @@ export class MaterializerRegistry {
     watchers?.add(stop);
     signal?.addEventListener("abort", stop, { once: true });
     // A snapshot may already exist (a shared entry): deliver it without waiting for a change.
-    schedule();
+    scheduleTask(deliver);
     return stop;
   }
 

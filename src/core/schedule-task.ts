@@ -20,3 +20,29 @@ export function scheduleTask(callback: () => void): void {
   }
   setTimeout(callback, 0);
 }
+
+/**
+ * Subscribes `listener` through `subscribe` so that it runs at most once per task, however
+ * many notifications a burst brings, and never after the returned unsubscribe (SPEC R3, H5).
+ * The one coalescing mechanism behind `notify`, the React hook and the TanStack adapter.
+ */
+export function subscribeCoalesced(
+  subscribe: (listener: () => void) => () => void,
+  listener: () => void,
+): () => void {
+  let scheduled = false;
+  let active = true;
+  const run = () => {
+    scheduled = false;
+    if (active) listener();
+  };
+  const unsubscribe = subscribe(() => {
+    if (scheduled) return;
+    scheduled = true;
+    scheduleTask(run);
+  });
+  return () => {
+    active = false;
+    unsubscribe();
+  };
+}

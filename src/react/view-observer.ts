@@ -5,7 +5,7 @@ import type {
   MaterializerState,
   MaterializerStatus,
 } from "../core/index.js";
-import { scheduleTask } from "../core/schedule-task.js";
+import { subscribeCoalesced } from "../core/schedule-task.js";
 
 /** What `useMaterializedView` returns (SPEC H2). */
 export interface ViewResult<TData> {
@@ -72,20 +72,10 @@ export class ViewObserver<TResult, TSelected> {
     const lease = this.#registry.acquire(this.#request, { idleTtlMs: this.#idleTtlMs });
     this.#lease = lease;
     this.#listeners++;
-    let scheduled = false;
-    let active = true;
-    const unsubscribe = lease.materializer.subscribe(() => {
-      if (scheduled) return;
-      scheduled = true;
-      scheduleTask(() => {
-        scheduled = false;
-        if (active) listener();
-      });
-    });
+    const unsubscribe = subscribeCoalesced(lease.materializer.subscribe, listener);
     // A change between render and subscribe must not be lost (STYLE 5).
     if (lease.materializer.getSnapshot() !== this.#lastState) listener();
     return () => {
-      active = false;
       unsubscribe();
       if (--this.#listeners === 0) this.#lease = undefined;
       lease.release();

@@ -5,7 +5,7 @@ import {
   queryOptions,
 } from "@tanstack/react-query";
 import type { Lease, MaterializedRequest, MaterializerRegistry } from "../core/index.js";
-import { scheduleTask } from "../core/schedule-task.js";
+import { subscribeCoalesced } from "../core/schedule-task.js";
 
 export interface MaterializedQueryOptions {
   /** The registry whose shared entry feeds the query (`useMaterializerRegistry()` or the app's). */
@@ -94,11 +94,7 @@ function follow<TResult>(
   const lease = registry.acquire(request);
   const materializer = lease.materializer;
   let last = materializer.getSnapshot();
-  let scheduled = false;
-  let stopped = false;
   const push = () => {
-    scheduled = false;
-    if (stopped) return;
     const state = materializer.getSnapshot();
     if (state === last) return;
     last = state;
@@ -116,17 +112,10 @@ function follow<TResult>(
       client.setQueryData(queryKey, state.value);
     }
   };
-  const unsubscribe = materializer.subscribe(() => {
-    if (scheduled) return;
-    scheduled = true;
-    scheduleTask(push);
-  });
+  const unsubscribe = subscribeCoalesced(materializer.subscribe, push);
   followers.byHash.set(hash, {
     lease: lease as Lease<unknown>,
-    stop: () => {
-      stopped = true;
-      unsubscribe();
-    },
+    stop: unsubscribe,
   });
   return lease;
 }
