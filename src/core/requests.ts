@@ -45,21 +45,7 @@ export function serviceHealthRequest(
         "sharing it share one stream (a function has no stable identity across renders)",
     );
   }
-  // Builders run on every render: answer equal options with the same request object.
-  const fingerprint = JSON.stringify([
-    "service-health",
-    options.service,
-    options.token ?? "",
-    options.datacenter ?? "",
-    options.connect ?? false,
-    options.peer ?? "",
-    options.namespace ?? "",
-    options.partition ?? "",
-    options.tags ?? [],
-    options.nodeMeta ?? {},
-    options.filterKey ?? null,
-  ]);
-  return memo(fingerprint, () => buildServiceHealthRequest(options));
+  return memo("service-health", options, () => buildServiceHealthRequest(options));
 }
 
 function buildServiceHealthRequest(
@@ -94,6 +80,12 @@ export interface ServiceListRequestOptions {
 /** A request for the list of services (the `ServiceList` topic, wildcard subject). */
 export function serviceListRequest(
   options: ServiceListRequestOptions = {},
+): MaterializedRequest<ServiceListResult> {
+  return memo("service-list", options, () => buildServiceListRequest(options));
+}
+
+function buildServiceListRequest(
+  options: ServiceListRequestOptions,
 ): MaterializedRequest<ServiceListResult> {
   const init: RequestInit = {
     Topic: Topic.ServiceList,
@@ -136,6 +128,12 @@ export interface KeyedRequestOptions<TItem> {
 export function keyedRequest<TItem>(
   options: KeyedRequestOptions<TItem>,
 ): MaterializedRequest<KeyedResult<TItem>> {
+  return memo("keyed", options, () => buildKeyedRequest(options));
+}
+
+function buildKeyedRequest<TItem>(
+  options: KeyedRequestOptions<TItem>,
+): MaterializedRequest<KeyedResult<TItem>> {
   const subject = typeof options.subject === "string" ? { key: options.subject } : options.subject;
   const init: RequestInit = {
     Topic: options.topic,
@@ -159,10 +157,18 @@ export function keyedRequest<TItem>(
 const recent = new Map<string, MaterializedRequest<unknown>>();
 const RECENT_LIMIT = 256;
 
-function memo<TResult>(
-  fingerprint: string,
+/**
+ * Builders run on every render: equal options answer with the same request object, so the
+ * protobuf canonicalization runs once per distinct request. The fingerprint is the options'
+ * JSON (unambiguous, so two tokens never share one); functions are left out of it, which is
+ * why `filter` needs a `filterKey` and `keyedRequest` an `optionsKey`.
+ */
+function memo<TOptions, TResult>(
+  kind: string,
+  options: TOptions,
   build: () => MaterializedRequest<TResult>,
 ): MaterializedRequest<TResult> {
+  const fingerprint = kind + JSON.stringify(options);
   const hit = recent.get(fingerprint);
   if (hit) return hit as MaterializedRequest<TResult>;
   const request = build();

@@ -5,17 +5,9 @@
  */
 export function tokenHash(token: string): string {
   if (token === "") return "anonymous";
-  let hash = cache.get(token);
-  if (hash === undefined) {
-    hash = sha256Hex(new TextEncoder().encode(token)).slice(0, 32);
-    // Bounded: a registry sees a handful of tokens; this only saves rehashing per render.
-    if (cache.size >= 64) cache.clear();
-    cache.set(token, hash);
-  }
-  return hash;
+  // Hashed once per built request; request builders cache requests, not hashes.
+  return sha256Hex(new TextEncoder().encode(token)).slice(0, 32);
 }
-
-const cache = new Map<string, string>();
 
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,

@@ -73,6 +73,7 @@ describe("SPEC R1: request keys", () => {
   });
 
   test("misuse throws with the fix in the message", () => {
+    serviceHealthRequest({ service: "web" }); // an equal-looking request already cached
     expect(() => serviceHealthRequest({ service: "web", filter: () => true })).toThrow(/filterKey/);
     expect(() => serviceHealthRequest({ service: "" })).toThrow(/`service` is required/);
   });
