@@ -148,12 +148,8 @@ export class EventPublisher {
       if (!exact && !wildcard) continue;
       const message = create(EventSchema, { Index: index, Payload: event.payload });
       groups ??= new Map();
-      for (const target of [exact, wildcard]) {
-        if (!target) continue;
-        const group = groups.get(target);
-        if (group) group.push(message);
-        else groups.set(target, [message]);
-      }
+      if (exact) addTo(groups, exact, message);
+      if (wildcard) addTo(groups, wildcard, message);
     }
     if (groups) for (const [target, group] of groups) target.buffer.append(group);
   }
@@ -317,4 +313,10 @@ export class EventPublisher {
     // or later subscribers would hang on a dead buffer (Consul does the same).
     this.#evictSnapshot(sub.key);
   }
+}
+
+function addTo(groups: Map<TopicBuffer, Event[]>, target: TopicBuffer, message: Event): void {
+  const group = groups.get(target);
+  if (group) group.push(message);
+  else groups.set(target, [message]);
 }
