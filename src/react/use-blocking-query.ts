@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { classifyFailure, type FetchResult, type MaterializedRequest } from "../core/index.js";
 import { useMaterializerRegistry } from "./registry-context.js";
-import { IDLE, LOADING, type ViewResult } from "./view-observer.js";
+import { IDLE, isLoadingState, LOADING, type ViewResult } from "./view-observer.js";
 
 export interface BlockingOptions<TResult, TSelected> {
   /** The first query's minIndex (default 0: any snapshot). */
@@ -65,7 +65,7 @@ export function useBlockingLoop<TResult, TSelected>(
         index: r.index,
         status,
         error: r.error,
-        isLoading: r.index === 0n && status !== "failed",
+        isLoading: isLoadingState(r),
         resets,
         notModified: r.notModified ?? false,
       });

@@ -16,7 +16,7 @@ export interface ViewResult<TData> {
   readonly status: MaterializerStatus;
   /** The last failure since the last good update (data stays visible meanwhile). */
   readonly error: Error | undefined;
-  /** No snapshot yet (and not failed). */
+  /** No snapshot yet and no error: the entry's state, never the selected slice (SPEC H2). */
   readonly isLoading: boolean;
   /** How many times the view was rebuilt from a new snapshot (a resync). */
   readonly resets: number;
@@ -32,6 +32,14 @@ export const IDLE: ViewResult<never> = Object.freeze({
 });
 
 export const LOADING: ViewResult<never> = Object.freeze({ ...IDLE, isLoading: true });
+
+/**
+ * Loading (and suspending) means the entry has no snapshot yet and no error (SPEC H2). An error
+ * before the first snapshot (an unreachable server, retried meanwhile) is shown, not hidden.
+ */
+export function isLoadingState(state: { readonly index: bigint; readonly error?: Error }): boolean {
+  return state.index === 0n && state.error === undefined;
+}
 
 /**
  * The glue between one request's registry entry and `useSyncExternalStore` (TanStack's
@@ -104,7 +112,8 @@ export class ViewObserver<TResult, TSelected> {
         index = state.index;
       }
     }
-    const isLoading = data === undefined && state.status !== "failed";
+    // From the entry's state, never from the slice: a `select` may return undefined (SPEC H2).
+    const isLoading = isLoadingState(state);
     if (
       data === previous.data &&
       index === previous.index &&
