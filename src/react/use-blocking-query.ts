@@ -1,5 +1,10 @@
 import { useEffect, useRef, useState } from "react";
-import { classifyFailure, type FetchResult, type MaterializedRequest } from "../core/index.js";
+import {
+  classifyFailure,
+  type FetchResult,
+  type MaterializedRequest,
+  type MaterializerRegistry,
+} from "../core/index.js";
 import { useMaterializerRegistry } from "./registry-context.js";
 import { IDLE, isLoadingState, LOADING, type ViewResult } from "./view-observer.js";
 
@@ -38,10 +43,10 @@ export function useBlockingLoop<TResult, TSelected>(
   options: BlockingOptions<TResult, TSelected>,
 ): BlockingResult<TSelected> {
   const registry = useMaterializerRegistry();
-  const [result, setResult] = useState<BlockingResult<TSelected>>(
-    request ? BLOCKING_LOADING : BLOCKING_IDLE,
-  );
   const key = request?.key;
+  // Each result is tagged with the registry and key it belongs to: after a request change, the
+  // previous key's data is never shown as the new key's (SPEC H2).
+  const [published, setPublished] = useState<Published<TSelected> | undefined>(undefined);
   const { minIndex = 0n, timeoutMs } = options;
   // The latest `select`, read per result: a new function each render must not restart the loop.
   const selectRef = useRef(options.select);
@@ -60,14 +65,18 @@ export function useBlockingLoop<TResult, TSelected>(
           : selectRef.current
             ? selectRef.current(r.value)
             : (r.value as unknown as TSelected);
-      setResult({
-        data,
-        index: r.index,
-        status,
-        error: r.error,
-        isLoading: isLoadingState(r),
-        resets,
-        notModified: r.notModified ?? false,
+      setPublished({
+        registry,
+        key,
+        result: {
+          data,
+          index: r.index,
+          status,
+          error: r.error,
+          isLoading: isLoadingState(r),
+          resets,
+          notModified: r.notModified ?? false,
+        },
       });
     };
     (async () => {
@@ -87,5 +96,15 @@ export function useBlockingLoop<TResult, TSelected>(
     })();
     return () => controller.abort();
   }, [registry, key, minIndex, timeoutMs]);
-  return result;
+  if (published && published.registry === registry && published.key === key) {
+    return published.result;
+  }
+  return request ? BLOCKING_LOADING : BLOCKING_IDLE;
+}
+
+/** A published result and the request it answers. */
+interface Published<TSelected> {
+  readonly registry: MaterializerRegistry;
+  readonly key: string | undefined;
+  readonly result: BlockingResult<TSelected>;
 }

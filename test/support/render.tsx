@@ -21,14 +21,21 @@ export function serverRegistry(
   });
 }
 
+/** `ui` under a provider for `registry` (optionally in StrictMode): for `rerender`. */
+export function withRegistry(
+  registry: MaterializerRegistry,
+  ui: ReactNode,
+  options: { strict?: boolean } = {},
+): ReactNode {
+  const wrapped = <MaterializerProvider registry={registry}>{ui}</MaterializerProvider>;
+  return options.strict ? <StrictMode>{wrapped}</StrictMode> : wrapped;
+}
+
 /** Renders `ui` under a provider for `registry` (optionally in StrictMode). */
 export function renderWith(
   registry: MaterializerRegistry,
   ui: ReactNode,
   options: { strict?: boolean } = {},
 ): RenderResult {
-  const wrap = (children: ReactNode) => (
-    <MaterializerProvider registry={registry}>{children}</MaterializerProvider>
-  );
-  return render(options.strict ? <StrictMode>{wrap(ui)}</StrictMode> : wrap(ui));
+  return render(withRegistry(registry, ui, options));
 }
