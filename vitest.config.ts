@@ -6,7 +6,7 @@ const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta
 /** Tests import the package's public entry points; these map them onto the sources. */
 export const alias = [
   { find: /^react-submatview\/server\/node$/, replacement: src("node/index.ts") },
-  { find: /^react-submatview\/(core|server|gen|tanstack)$/, replacement: src("$1/index.ts") },
+  { find: /^react-submatview\/(core|server|gen|tanstack|testing)$/, replacement: src("$1/index.ts") },
   { find: /^react-submatview$/, replacement: src("react/index.ts") },
 ];
 

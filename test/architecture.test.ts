@@ -53,6 +53,7 @@ describe("architecture", () => {
       node: ["gen", "server", "node"],
       react: ["gen", "core", "react"],
       tanstack: ["gen", "core", "react", "tanstack"],
+      testing: ["gen", "core", "server", "react", "testing"],
     };
     const violations = [...graph].flatMap(([from, targets]) =>
       targets
