@@ -17,22 +17,33 @@ export class Link {
     if (waiters) for (const wake of waiters) wake(item);
   }
 
-  /** Resolves with the successor; rejects with `signal.reason` if the signal aborts first. */
-  wait(signal: AbortSignal): Promise<BufferItem> {
+  /**
+   * Resolves with the successor; rejects with the reason of whichever signal aborts first.
+   * Takes two signals rather than a combined one: `AbortSignal.any` per read is retained by a
+   * long-lived source signal on Node 20 (~100 bytes per event delivered on one stream).
+   */
+  wait(signal: AbortSignal, closer: AbortSignal): Promise<BufferItem> {
     if (this.item) return Promise.resolve(this.item);
     if (signal.aborted) return Promise.reject(signal.reason);
+    if (closer.aborted) return Promise.reject(closer.reason);
     return new Promise((resolve, reject) => {
-      const wake = (item: BufferItem) => {
+      const done = () => {
         signal.removeEventListener("abort", onAbort);
+        closer.removeEventListener("abort", onAbort);
+      };
+      const wake = (item: BufferItem) => {
+        done();
         resolve(item);
       };
       const onAbort = () => {
+        done();
         // Drop the waiter so an abandoned read does not pin the subscription in memory.
         const waiters = this.#waiters;
         if (waiters) waiters.splice(waiters.indexOf(wake), 1);
-        reject(signal.reason);
+        reject(signal.aborted ? signal.reason : closer.reason);
       };
       signal.addEventListener("abort", onAbort, { once: true });
+      closer.addEventListener("abort", onAbort, { once: true });
       if (!this.#waiters) this.#waiters = [];
       this.#waiters.push(wake);
     });

@@ -32,13 +32,20 @@ export class Subscription {
 
   /**
    * The next non-empty item: its events share one index. Rejects with the item's error, with
-   * the force-close error, or with `signal.reason` when the caller aborts.
+   * the close error, or with `signal.reason` when the caller aborts. The state is checked
+   * before and after every item (Consul's `requireStateOpen`): once closed, nothing more is
+   * handed out, not even items already buffered — the rest of a snapshot or a slow reader's
+   * backlog (S7).
    */
   async next(signal: AbortSignal): Promise<BufferItem> {
-    signal.throwIfAborted();
-    const both = AbortSignal.any([signal, this.#closer.signal]);
+    const closer = this.#closer.signal;
     for (;;) {
-      const item = await this.#cursor.link.wait(both);
+      closer.throwIfAborted();
+      signal.throwIfAborted();
+      const link = this.#cursor.link;
+      const item = link.item ?? (await link.wait(signal, closer));
+      closer.throwIfAborted();
+      signal.throwIfAborted();
       this.#cursor = item;
       if (item.error) throw item.error;
       if (item.events.length > 0) return item;
