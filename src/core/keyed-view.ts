@@ -22,12 +22,15 @@ export interface KeyedResult<TItem> {
 
 /**
  * A generic view for any topic (SPEC V3): entries keyed by `apply`'s key, upserted or deleted
- * per event, read out sorted by `compare`. Updates are O(1) per event; a result is built at
- * most once per index, as a fresh array (V4, M10).
+ * per event, read out sorted by `compare`. Updates are O(1) per event and atomic (a throwing
+ * `apply` leaves the view untouched, M5); a result is built at most once per index, as a fresh
+ * array (V4, M10).
  */
 export class KeyedView<TItem> implements View<KeyedResult<TItem>> {
   readonly #options: KeyedViewOptions<TItem>;
   readonly #entries: SortedIndex<TItem>;
+  /** Scratch list of one update's changes, reused (no allocation per update). */
+  readonly #changes: KeyedChange<TItem>[] = [];
   #last: KeyedResult<TItem> | undefined;
 
   constructor(options: KeyedViewOptions<TItem>) {
@@ -39,13 +42,22 @@ export class KeyedView<TItem> implements View<KeyedResult<TItem>> {
     return this.#entries.size;
   }
 
+  /** All or nothing (SPEC M5): every event is mapped before the first change is made. */
+  readonly atomicUpdates = true;
+
   update(events: readonly Event[]): void {
-    this.#last = undefined;
-    for (const event of events) {
-      const change = this.#options.apply(event);
-      if (!change) continue;
-      if ("delete" in change) this.#entries.delete(change.key);
-      else this.#entries.set(change.key, change.value);
+    // `apply` may throw on any event: map the whole batch first, then change the entries.
+    const changes = this.#changes;
+    try {
+      for (const event of events) changes.push(this.#options.apply(event));
+      this.#last = undefined;
+      for (const change of changes) {
+        if (!change) continue;
+        if ("delete" in change) this.#entries.delete(change.key);
+        else this.#entries.set(change.key, change.value);
+      }
+    } finally {
+      changes.length = 0;
     }
   }
 

@@ -198,12 +198,21 @@ export class Materializer<TResult> {
     reset: () => this.#resetView(),
   };
 
-  /** Applies one update (a whole snapshot or one live wire event) at `index` (M3, M4). */
+  /**
+   * Applies one update (a whole snapshot or one live wire event) at `index` (M3, M4). A
+   * rejected update leaves no trace (M5): the result at the previous index stays what it was.
+   */
   #apply(events: readonly Event[], index: bigint): void {
-    this.#beforeViewChange();
+    // A view that may throw half-way would lose the previous state: build it first (O(n)).
+    if (this.#index > 0n && this.#view.atomicUpdates !== true) this.#resultAt(this.#index);
+    this.#state?.freeze();
+    const previous = this.#result;
+    this.#result = undefined;
     try {
       this.#view.update(events);
     } catch (error) {
+      // The view is unchanged (atomic) or its previous result was built above: keep it.
+      this.#result = previous;
       if (error instanceof ProtocolError) throw error;
       throw new ProtocolError(`the view rejected the events at index ${index}`, { cause: error });
     }

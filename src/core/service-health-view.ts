@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import type { CheckServiceNode, Event } from "../gen/index.js";
+import type { CheckServiceNode, Event, ServiceHealthUpdate } from "../gen/index.js";
 import { CatalogOp, EventSchema } from "../gen/index.js";
 import { ProtocolError } from "./errors.js";
 import { SortedIndex } from "./sorted-index.js";
@@ -40,33 +40,48 @@ const byNodeThenService = (a: CheckServiceNode, b: CheckServiceNode): number =>
 /**
  * Port of Consul's health view (SPEC V2). Register upserts an instance that passes the filter
  * and deletes one that does not (an instance that stops matching leaves the view); Deregister
- * deletes. A non-health payload throws (a protocol fault, M5).
+ * deletes. A non-health payload throws (a protocol fault, M5) and leaves the view untouched:
+ * updates are all or nothing.
  */
 export class ServiceHealthView implements View<ServiceHealthResult> {
   // Entries straight in a SortedIndex (not a KeyedView): no change object per event.
   readonly #entries = new SortedIndex<CheckServiceNode>(byNodeThenService);
   readonly #passes: (csn: CheckServiceNode) => boolean;
+  /** Scratch list of one update's upsert (true) / delete decisions, reused. */
+  readonly #keep: boolean[] = [];
   #last: ServiceHealthResult | undefined;
 
   constructor(options: ServiceHealthFilter = {}) {
     this.#passes = healthFilter(options);
   }
 
+  /** All or nothing (SPEC M5): every event is checked and filtered before the first change. */
+  readonly atomicUpdates = true;
+
   update(events: readonly Event[]): void {
-    this.#last = undefined;
-    for (const event of events) {
-      const payload = event.Payload;
-      if (payload.case !== "ServiceHealth") {
-        throw new ProtocolError(
-          `unexpected ${payload.case ?? "unknown"} payload for a service health view`,
-        );
+    // Pass 1 may throw (a bad payload, a throwing filter); only pass 2 changes the entries.
+    const keep = this.#keep;
+    try {
+      for (const event of events) {
+        const payload = event.Payload;
+        if (payload.case !== "ServiceHealth") {
+          throw new ProtocolError(
+            `unexpected ${payload.case ?? "unknown"} payload for a service health view`,
+          );
+        }
+        const csn = payload.value.CheckServiceNode;
+        if (!csn) throw new ProtocolError("ServiceHealth event without a CheckServiceNode");
+        keep.push(payload.value.Op !== CatalogOp.Deregister && this.#passes(csn));
       }
-      const csn = payload.value.CheckServiceNode;
-      if (!csn) throw new ProtocolError("ServiceHealth event without a CheckServiceNode");
-      const key = uniqueId(csn);
-      if (payload.value.Op === CatalogOp.Deregister || !this.#passes(csn))
-        this.#entries.delete(key);
-      else this.#entries.set(key, csn);
+      this.#last = undefined;
+      for (let i = 0; i < events.length; i++) {
+        // Checked in pass 1: a ServiceHealth payload with a CheckServiceNode.
+        const csn = (events[i]!.Payload.value as ServiceHealthUpdate).CheckServiceNode!;
+        if (keep[i]) this.#entries.set(uniqueId(csn), csn);
+        else this.#entries.delete(uniqueId(csn));
+      }
+    } finally {
+      keep.length = 0;
     }
   }
 

@@ -46,6 +46,8 @@ export class ServiceListView implements View<ServiceListResult> {
     },
   });
   #last: ServiceListResult | undefined;
+  /** All or nothing (SPEC M5): the keyed view maps every event before changing anything. */
+  readonly atomicUpdates = true;
 
   update(events: readonly Event[]): void {
     this.#view.update(events);

@@ -24,8 +24,6 @@ export async function consumeFramed(
   let expectSnapshot = fromIndex === 0n;
   let first = true;
   let snapshot: Event[] = [];
-  // Reused for single-event updates: views must not keep the array they are given (V1).
-  const one: Event[] = [];
   for await (const event of stream) {
     const payload = event.Payload;
     if (first && !expectSnapshot && payload.case === "NewSnapshotToFollow") {
@@ -55,12 +53,9 @@ export async function consumeFramed(
         else target.apply(payload.value.Events, event.Index);
         break;
       default:
-        if (expectSnapshot) {
-          snapshot.push(event);
-        } else {
-          one[0] = event;
-          target.apply(one, event.Index);
-        }
+        // Each update gets its own array (V1): a view may keep it, as Go views may keep a slice.
+        if (expectSnapshot) snapshot.push(event);
+        else target.apply([event], event.Index);
     }
   }
 }

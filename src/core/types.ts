@@ -2,11 +2,20 @@ import type { Event, SubscribeRequest } from "../gen/index.js";
 
 /**
  * A local, materialized view of one subscription (SPEC V1). The materializer calls `update`
- * with the whole snapshot (possibly empty) first, then once per live wire event.
+ * with the whole snapshot (possibly empty) first, then once per live wire event; each call gets
+ * its own array, which the view may keep.
  */
 export interface View<TResult> {
   /** Applies a group of events that share one index; throw to signal a protocol fault (M5). */
   update(events: readonly Event[]): void;
+  /**
+   * Declares that `update` is all-or-nothing: when it throws, the view is exactly as before
+   * (check every event before changing anything). A fault must leave no trace (SPEC M5), so for
+   * a view without this the materializer builds the previous result before every live update
+   * (O(n) per update); with it, a result is built only when someone reads one. The built-in
+   * views are atomic.
+   */
+  readonly atomicUpdates?: boolean;
   /** The result at `index`; must not alias state that later updates mutate (M10). */
   result(index: bigint): TResult;
   /** Returns to the empty state. */
