@@ -1,5 +1,5 @@
 import type { Transport } from "@connectrpc/connect";
-import { type ReactNode, useEffect, useState } from "react";
+import { type ReactNode, useEffect, useMemo, useRef } from "react";
 import {
   type DehydratedState,
   type Logger,
@@ -31,6 +31,11 @@ export interface MaterializerProviderProps {
  * unmounts. Safe under StrictMode: the simulated unmount does not dispose the registry, so no
  * stream is torn down and rebuilt.
  *
+ * A new `transport`, `idleTtlMs`, `baseUrl` or `retry` (compared field by field) replaces the
+ * owned registry and disposes the old one, so the subtree follows the new backend: create the
+ * transport once (module scope or `useMemo`), not in render. A new `logger` is simply used
+ * from then on; `dehydratedState` is read once, when the registry is created.
+ *
  * @example
  * ```tsx
  * const transport = createConnectTransport({ baseUrl: "https://consul.example.com" });
@@ -45,17 +50,18 @@ export interface MaterializerProviderProps {
  * ```
  */
 export function MaterializerProvider(props: MaterializerProviderProps): ReactNode {
-  const {
-    registry: external,
-    transport,
-    idleTtlMs,
-    logger,
-    retry,
-    dehydratedState,
-    baseUrl,
-    children,
-  } = props;
-  const [owned] = useState(() => {
+  const { registry: external, transport, idleTtlMs, baseUrl, children } = props;
+  // Equal inline options (`retry={{ factorMs: 1 }}`) keep their first identity: a parent
+  // re-render must not replace the registry.
+  const retry = useShallowStable(props.retry);
+  // The logger is forwarded to the latest prop, so an inline logger never replaces the registry;
+  // only the set of levels it has matters (the registry falls back to console.warn without warn).
+  const logger = useRef(props.logger);
+  logger.current = props.logger;
+  const levels = loggerLevels(props.logger);
+  // The seed is read once, by the registry it seeds; a new object later is not a new backend.
+  const seed = useRef(props.dehydratedState);
+  const owned = useMemo(() => {
     if (external) return null;
     if (!transport) {
       throw new Error(
@@ -65,19 +71,20 @@ export function MaterializerProvider(props: MaterializerProviderProps): ReactNod
     return new MaterializerRegistry({
       transport,
       idleTtlMs,
-      logger,
+      logger: forwardingLogger(logger, levels),
       retry,
-      dehydratedState,
+      dehydratedState: seed.current,
       baseUrl,
     });
-  });
+  }, [external, transport, idleTtlMs, baseUrl, retry, levels]);
   useEffect(() => {
     if (!owned) return;
     // A token per mount: a later mount replaces it, which cancels this mount's disposal.
     const mount = {};
     lifetimes.set(owned, mount);
     return () => {
-      // StrictMode unmounts and remounts at once: dispose only if no remount followed.
+      // StrictMode unmounts and remounts at once: dispose only if no remount followed. A
+      // replaced registry (new transport or options) never remounts, so it is disposed.
       scheduleTask(() => {
         if (lifetimes.get(owned) === mount) owned.dispose();
       });
@@ -87,3 +94,39 @@ export function MaterializerProvider(props: MaterializerProviderProps): ReactNod
 }
 
 const lifetimes = new WeakMap<MaterializerRegistry, object>();
+
+/** `value`, or the previous value when every field is the same (one level deep). */
+function useShallowStable<T extends object>(value: T | undefined): T | undefined {
+  const ref = useRef(value);
+  if (!shallowEqual(ref.current, value)) ref.current = value;
+  return ref.current;
+}
+
+function shallowEqual<T extends object>(a: T | undefined, b: T | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const keys = Object.keys(a) as (keyof T)[];
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.is(a[k], b[k]));
+}
+
+const LEVELS = ["debug", "warn", "error"] as const;
+
+/** Which levels a logger has, as a string (a memo dependency); "" for none. */
+function loggerLevels(logger: Logger | undefined): string {
+  return logger ? LEVELS.filter((level) => logger[level]).join(",") || "none" : "";
+}
+
+/** A logger with `levels` that calls the latest logger prop. */
+function forwardingLogger(
+  latest: { readonly current: Logger | undefined },
+  levels: string,
+): Logger | undefined {
+  if (!levels) return undefined;
+  const logger: Logger = {};
+  for (const level of LEVELS) {
+    if (levels.includes(level)) {
+      logger[level] = (message, details) => latest.current?.[level]?.(message, details);
+    }
+  }
+  return logger;
+}
