@@ -1,7 +1,14 @@
 import type { Event, SubscribeRequest } from "../gen/index.js";
 import { classifyFailure } from "./classify.js";
 import { defaultTimers } from "./default-timers.js";
-import { abortError, ProtocolError, StreamEndedError, StreamResetError } from "./errors.js";
+import {
+  abortError,
+  MaterializerClosedError,
+  ProtocolError,
+  StreamEndedError,
+  StreamResetError,
+} from "./errors.js";
+import { FetchWaiters } from "./fetch-waiters.js";
 import { PublishedState } from "./materializer-state.js";
 import { RetryWaiter } from "./retry-waiter.js";
 import { safeLogger } from "./safe-logger.js";
@@ -42,7 +49,12 @@ export interface MaterializerDeps<TResult> {
  *   visible until the new snapshot is complete, then publishes it with `resets` + 1; the first
  *   `Aborted` after a success is silent, the next ones surface a {@link StreamResetError};
  * - a terminal error (`Unauthenticated`, `PermissionDenied`, `InvalidArgument`,
- *   `Unimplemented`, "ACL not found") publishes status `failed` once and `run` returns.
+ *   `Unimplemented`, "ACL not found" — sent by the server, not raised by the client for a cut
+ *   stream) publishes status `failed` once and `run` returns;
+ * - a fault in the middle of an update leaves no trace: the state published with the error is
+ *   the state at the previous index (M5);
+ * - when `run` ends (its signal aborts, or a terminal error), every blocking `fetch` still
+ *   waiting rejects with a {@link MaterializerClosedError} and its timer is cleared (R6).
  */
 export class Materializer<TResult> {
   readonly #view: View<TResult>;
@@ -50,9 +62,8 @@ export class Materializer<TResult> {
   readonly #request: (index: bigint) => SubscribeRequest;
   readonly #logger: Required<Logger>;
   readonly #waiter: RetryWaiter;
-  readonly #timers: Timers;
   readonly #listeners = new Set<() => void>();
-  readonly #waiters = new Set<(error: Error | undefined, reset: boolean) => void>();
+  readonly #waiters: FetchWaiters;
   /** The published state, kept as fields: a state object is only built when someone asks. */
   #status: MaterializerStatus = "connecting";
   #publishedIndex = 0n;
@@ -67,6 +78,8 @@ export class Materializer<TResult> {
   #resetPending = false;
   #running = false;
   #stopped = false;
+  /** Set when `run` ends (its signal aborted, or a terminal error): blocking fetches settle. */
+  #closed = false;
   #streamOpen = false;
   #result: { index: bigint; value: TResult } | undefined;
 
@@ -76,7 +89,7 @@ export class Materializer<TResult> {
     this.#request = deps.request;
     this.#logger = safeLogger(deps.logger);
     this.#waiter = deps.waiter ?? new RetryWaiter();
-    this.#timers = deps.timers ?? defaultTimers;
+    this.#waiters = new FetchWaiters(deps.timers ?? defaultTimers);
   }
 
   /** The index of the view (0 until a complete snapshot is applied, and during a reset). */
@@ -121,6 +134,10 @@ export class Materializer<TResult> {
         "Materializer.run() is already running: call it once and share the materializer",
       );
     this.#running = true;
+    this.#closed = false;
+    // Waiters settle the moment the signal aborts, not when the stream notices (R6).
+    const onAbort = () => this.#close();
+    signal.addEventListener("abort", onAbort, { once: true });
     try {
       while (!signal.aborted && !this.#stopped) {
         let failure: unknown;
@@ -139,8 +156,22 @@ export class Materializer<TResult> {
         }
       }
     } finally {
+      signal.removeEventListener("abort", onAbort);
       this.#running = false;
+      this.#close();
     }
+  }
+
+  /**
+   * `run` ended: every blocking fetch still waiting rejects with a
+   * {@link MaterializerClosedError} and its timeout timer is cleared (SPEC R6).
+   */
+  #close(): void {
+    this.#closed = true;
+    if (this.#waiters.size === 0) return;
+    this.#waiters.close(
+      new MaterializerClosedError("the materializer stopped while a fetch waited"),
+    );
   }
 
   /** Handles one stream failure (M5, M6); returns false when `run` must stop. */
@@ -231,7 +262,9 @@ export class Materializer<TResult> {
     if (this.#publishedIndex > 0n && !this.#frozen) {
       this.#frozen = { index: this.#publishedIndex, value: this.#publishedValue() };
     }
-    this.#beforeViewChange();
+    // A state object already handed out computes its value now, while the view is still at it.
+    this.#state?.freeze();
+    this.#result = undefined;
     if (this.#index > 0n || this.#publishedIndex > 0n) this.#resetPending = true;
     this.#view.reset();
     this.#index = 0n;
@@ -251,19 +284,13 @@ export class Materializer<TResult> {
     return undefined;
   }
 
-  /** A state object already handed out computes its value now, while the view is still at it. */
-  #beforeViewChange(): void {
-    this.#state?.freeze();
-    this.#result = undefined;
-  }
-
   #publish(status: MaterializerStatus, error: Error | undefined, reset: boolean): void {
     this.#status = status;
     this.#error = error;
     // A handed-out state may outlive this one: fix its value while the view is still at it.
     this.#state?.freeze();
     this.#state = undefined;
-    if (this.#waiters.size > 0) for (const waiter of this.#waiters) waiter(error, reset);
+    this.#waiters.notify(error, reset);
     for (const listener of this.#listeners) {
       try {
         listener();
@@ -322,33 +349,28 @@ export class Materializer<TResult> {
         error: this.#error,
       });
     }
-    return new Promise((resolve, reject) => {
-      let timer: unknown;
-      const finish = (result: FetchResult<TResult> | Error) => {
-        this.#waiters.delete(onNotify);
-        if (timer !== undefined) this.#timers.clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        if (result instanceof Error) reject(result);
-        else resolve(result);
-      };
-      const onNotify = (error: Error | undefined, reset: boolean) => {
-        if (error) {
-          finish({ value: this.#publishedValue(), index: this.#publishedIndex, error });
-        } else if (this.#index > minIndex) {
-          finish({ value: this.#resultAt(this.#index), index: this.#index });
-        } else if (reset && this.#index > 0n && this.#index < minIndex) {
+    if (this.#closed) {
+      return Promise.reject(new MaterializerClosedError("the materializer is stopped"));
+    }
+    return this.#waiters.wait<FetchResult<TResult>>(
+      {
+        onNotify: (error, reset) => {
+          if (error) return { value: this.#publishedValue(), index: this.#publishedIndex, error };
+          if (this.#index > minIndex)
+            return { value: this.#resultAt(this.#index), index: this.#index };
           // The server's state went back (e.g. a restore): waiting for the old index could take forever.
-          finish({ value: this.#resultAt(this.#index), index: this.#index, reset: true });
-        }
-      };
-      const onAbort = () => finish(abortError(signal as AbortSignal));
-      this.#waiters.add(onNotify);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      if (timeoutMs !== undefined) {
-        timer = this.#timers.setTimeout(() => {
-          finish({ value: this.#publishedValue(), index: this.#publishedIndex, notModified: true });
-        }, timeoutMs);
-      }
-    });
+          if (reset && this.#index > 0n && this.#index < minIndex)
+            return { value: this.#resultAt(this.#index), index: this.#index, reset: true };
+          return undefined;
+        },
+        onTimeout: () => ({
+          value: this.#publishedValue(),
+          index: this.#publishedIndex,
+          notModified: true,
+        }),
+      },
+      timeoutMs,
+      signal,
+    );
   }
 }
