@@ -219,8 +219,12 @@ export class MaterializerRegistry {
     let entry = this.#entries.get(request.key);
     // A dehydrated snapshot is materialized (without a stream) on first sight, so the first
     // client render shows what the server rendered: no flash on hydration.
-    if (!entry && !this.#disposed && this.#dehydrated.has(request.key))
+    if (!entry && !this.#disposed && this.#dehydrated.has(request.key)) {
       entry = this.#create(request);
+      // Nobody holds it yet: it follows the idle TTL like any released entry (R4), so a key no
+      // component subscribes to is dropped, and a subscribe within the TTL reuses it.
+      this.#expireLater(entry);
+    }
     return (entry?.materializer as Materializer<TResult> | undefined)?.getSnapshot();
   }
 
@@ -247,7 +251,10 @@ export class MaterializerRegistry {
     return { entries: this.#entries.size, refs, openStreams, keys: [...this.#entries.keys()] };
   }
 
-  /** Stops every materializer and clears every timer (R6); later calls throw. */
+  /**
+   * Stops every materializer and clears every timer (R6): blocking `get`s still waiting reject
+   * with a {@link MaterializerClosedError}; later calls throw it.
+   */
   dispose(): void {
     this.#disposed = true;
     for (const entry of this.#entries.values()) this.#evict(entry);
@@ -326,6 +333,11 @@ export class MaterializerRegistry {
       this.#evict(entry);
       return;
     }
+    this.#expireLater(entry);
+  }
+
+  /** Evicts an unreferenced entry after its idle TTL (R4); `acquire` cancels it. */
+  #expireLater(entry: Entry): void {
     entry.expiry = this.#timers.setTimeout(() => {
       entry.expiry = undefined;
       // Re-check on expiry: a reference taken meanwhile keeps the entry (TanStack's optionalRemove).
