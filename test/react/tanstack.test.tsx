@@ -98,6 +98,26 @@ describe("SPEC Q1: materializedViewQueryOptions", () => {
       .toEqualTypeOf<ServiceHealthResult | undefined>();
   });
 
+  test("SPEC R1: no token in any query key or hash in the cache; two tokens never share a query", async () => {
+    const client = new PushableClient();
+    registry = new MaterializerRegistry({ client, idleTtlMs: TTL });
+    const other = serviceHealthRequest({ service: "web", token: "another-token-value" });
+    const fetched = Promise.all([
+      queryClient.fetchQuery(materializedViewQueryOptions(web(), { registry })),
+      queryClient.fetchQuery(materializedViewQueryOptions(other, { registry })),
+    ]);
+    for (const stream of [await client.next(), await client.next()])
+      stream.push(ev.register(2n, "n1", "web-1"), ev.end(2n));
+    await fetched;
+    const queries = queryClient.getQueryCache().getAll();
+    expect(queries).toHaveLength(2);
+    for (const query of queries) {
+      const seen = `${query.queryHash} ${JSON.stringify(query.queryKey)}`;
+      expect(seen).not.toContain("secret-token-value");
+      expect(seen).not.toContain("another-token-value");
+    }
+  });
+
   test("useQuery gets live updates", async () => {
     const s = await withServer();
     render(wrap(<QueryList />));
