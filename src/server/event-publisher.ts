@@ -3,55 +3,36 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { type Event, EventSchema, type SubscribeRequest, Topic } from "../gen/index.js";
 import { BufferItem, EventBuffer } from "./event-buffer.js";
 import { buildSnapshot } from "./snapshot-builder.js";
-import { requestSubject, WILDCARD } from "./subjects.js";
-import {
-  type EventFilter,
-  FORCE_CLOSED_MESSAGE,
-  SHUTTING_DOWN_MESSAGE,
-  Subscription,
-} from "./subscription.js";
+import { WILDCARD } from "./subjects.js";
+import { FORCE_CLOSED_MESSAGE, SHUTTING_DOWN_MESSAGE, Subscription } from "./subscription.js";
+import type {
+  Authorizer,
+  EventFilter,
+  EventPublisherOptions,
+  PublishEvent,
+  PublisherStats,
+  SnapshotFunc,
+  Timers,
+  TopicOptions,
+} from "./types.js";
+import { checkDatacenter, checkedSubject, transactionIndex } from "./validation.js";
 
-import type { PublishEvent, SnapshotFunc } from "./types.js";
-
-export type { EventPayload, PublishEvent, SnapshotEvent, SnapshotFunc } from "./types.js";
-
-export interface TopicOptions {
-  /** Whether `WildcardSubject` subscriptions are allowed (Consul: ServiceList). */
-  readonly wildcard?: boolean;
-}
-
-/**
- * Resolves a token, once per stream, to a filter of the events it may read; `null` when the
- * token is unknown (the stream fails with `Unknown: ACL not found`, S7).
- */
-export type Authorizer = (token: string) => EventFilter | null | Promise<EventFilter | null>;
-
-/** Injectable timers (tests pass a manual clock). */
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export interface EventPublisherOptions {
-  /** How long a built snapshot is reused per (topic, subject); 0 disables the cache. Default 10 s. */
-  readonly snapshotCacheTtlMs?: number;
-  readonly authorizer?: Authorizer;
-  readonly timers?: Timers;
-}
-
-/** Counters for leak tests (S8). */
-export interface PublisherStats {
-  /** Open subscriptions (one per stream). */
-  readonly subscribers: number;
-  /** Topic buffers held by at least one subscription. */
-  readonly buffers: number;
-  /** Cached snapshots. */
-  readonly cachedSnapshots: number;
-}
+export type {
+  Authorizer,
+  EventPayload,
+  EventPublisherOptions,
+  PublishEvent,
+  PublisherStats,
+  SnapshotEvent,
+  SnapshotFunc,
+  Timers,
+  TopicOptions,
+} from "./types.js";
 
 interface TopicRegistration {
   readonly snapshot: SnapshotFunc;
   readonly wildcard: boolean;
+  readonly named: boolean;
 }
 
 interface TopicBuffer {
@@ -97,12 +78,17 @@ export class EventPublisher {
   readonly #timers: Timers;
   readonly #authorizer: Authorizer | undefined;
   #index = 0n;
+  /** The highest index a snapshot has reported: no publish may go at or below it (P5). */
+  #reported = 0n;
   #shutdown = false;
+  /** This server's datacenter; requests for another one are refused. */
+  readonly datacenter: string;
 
   constructor(options: EventPublisherOptions = {}) {
     this.#cacheTtlMs = options.snapshotCacheTtlMs ?? 10_000;
     this.#timers = options.timers ?? defaultTimers;
     this.#authorizer = options.authorizer;
+    this.datacenter = options.datacenter ?? "dc1";
   }
 
   /** The index of the last published transaction (0 before the first). */
@@ -113,31 +99,23 @@ export class EventPublisher {
   /** Registers a topic's snapshot function (S1). */
   registerTopic(topic: Topic, snapshot: SnapshotFunc, options: TopicOptions = {}): void {
     if (this.#topics.has(topic)) throw new Error(`topic ${Topic[topic]} is already registered`);
-    this.#topics.set(topic, { snapshot, wildcard: options.wildcard ?? false });
+    this.#topics.set(topic, {
+      snapshot,
+      wildcard: options.wildcard ?? false,
+      named: options.named ?? topic !== Topic.ServiceList,
+    });
   }
 
   /**
-   * Publishes one transaction (S3): every event shares one index, strictly greater than the
-   * previous transaction's. Each (topic, subject) group becomes one buffer item; wildcard
-   * buffers of a topic get one item with all of that topic's events. Groups nobody subscribes
-   * to are dropped (S4).
+   * Publishes one transaction (S3): every event shares one index, a uint64 (P4) strictly
+   * greater than the previous transaction's and than every index a snapshot has reported (P5).
+   * Each (topic, subject) group becomes one buffer item; wildcard buffers of a topic get one
+   * item with all of that topic's events. Groups nobody subscribes to are dropped (S4). A
+   * refused transaction throws before anything changes: the publisher stays usable.
    */
   publish(events: readonly PublishEvent[]): void {
-    const first = events[0];
-    if (!first) return;
-    const index = first.index;
-    for (const event of events) {
-      if (event.index !== index) {
-        throw new Error(
-          `publish: every event of a transaction must share one index (got ${index} and ${event.index})`,
-        );
-      }
-    }
-    if (index <= this.#index) {
-      throw new Error(
-        `publish: index ${index} is not greater than the last published index ${this.#index}`,
-      );
-    }
+    if (events.length === 0) return;
+    const index = transactionIndex(events, this.#index, this.#reported);
     this.#index = index;
     if (this.#buffers.size === 0) return;
 
@@ -166,11 +144,21 @@ export class EventPublisher {
   }
 
   /**
-   * Opens a subscription (S1, S5, S6). Throws `InvalidArgument` for an unknown topic, a
-   * wildcard on a topic without wildcard support, or a request without a subject.
+   * Refuses a request for another datacenter with `Unknown: No path to datacenter` (Consul's
+   * `ErrNoDCPath`); the service checks it before resolving the token, as Consul forwards first.
+   */
+  checkDatacenter(request: SubscribeRequest): void {
+    checkDatacenter(request, this.datacenter);
+  }
+
+  /**
+   * Opens a subscription (S1, S5, S6). Throws `Unknown: No path to datacenter` for another
+   * datacenter; `InvalidArgument` for an unknown topic, a request without a subject, or a
+   * subject kind (wildcard or named) the topic does not serve.
    */
   subscribe(request: SubscribeRequest): Subscription {
     if (this.#shutdown) throw new ConnectError(SHUTTING_DOWN_MESSAGE, Code.Unavailable);
+    checkDatacenter(request, this.datacenter);
     const topic = this.#topics.get(request.Topic);
     if (!topic) {
       throw new ConnectError(
@@ -178,19 +166,7 @@ export class EventPublisher {
         Code.InvalidArgument,
       );
     }
-    const subject = requestSubject(request);
-    if (subject === undefined) {
-      throw new ConnectError(
-        "subscribe request needs a subject: set WildcardSubject or NamedSubject.Key",
-        Code.InvalidArgument,
-      );
-    }
-    if (subject === WILDCARD && !topic.wildcard) {
-      throw new ConnectError(
-        `topic ${Topic[request.Topic]} does not support wildcard subscriptions`,
-        Code.InvalidArgument,
-      );
-    }
+    const subject = checkedSubject(request, topic);
 
     const key = bufferKey(request.Topic, subject);
     let topicBuffer = this.#buffers.get(key);
@@ -280,7 +256,8 @@ export class EventPublisher {
     topic: TopicRegistration,
     topicBuffer: TopicBuffer,
   ): BufferItem {
-    return buildSnapshot(request, topic.snapshot, topicBuffer.buffer.tail, (head) => {
+    return buildSnapshot(request, topic.snapshot, topicBuffer.buffer.tail, (head, index) => {
+      if (index > this.#reported) this.#reported = index;
       if (
         this.#cacheTtlMs > 0 &&
         this.#buffers.get(key) === topicBuffer &&

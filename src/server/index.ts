@@ -30,3 +30,4 @@ export { requestSubject, subjectKey, WILDCARD } from "./subjects.js";
 export { createSubscribeService, wireEvent } from "./subscribe-service.js";
 export type { EventFilter } from "./subscription.js";
 export { FORCE_CLOSED_MESSAGE, SHUTTING_DOWN_MESSAGE, Subscription } from "./subscription.js";
+export { MAX_INDEX, NO_DC_PATH_MESSAGE } from "./validation.js";

@@ -3,18 +3,20 @@ import { ConnectError } from "@connectrpc/connect";
 import { EventSchema, type SubscribeRequest } from "../gen/index.js";
 import { BufferItem, EventBuffer } from "./event-buffer.js";
 import type { SnapshotEvent, SnapshotFunc } from "./types.js";
+import { invalidIndex } from "./validation.js";
 
 /**
  * Runs a snapshot function into a fresh buffer, ends it with `EndOfSnapshot` and splices that
  * onto the live topic buffer after `topicHead` (Consul's `eventSnapshot.appendAndSplice`,
  * SPEC S5). Returns the snapshot's start at once: readers follow items as they are appended.
- * `onComplete` runs once the snapshot is complete (never after an error), for caching.
+ * `onComplete` runs once the snapshot is complete (never after an error), with the index it
+ * reports: for caching, and so that no later publish goes at or below it (P5).
  */
 export function buildSnapshot(
   request: SubscribeRequest,
   snapshotFn: SnapshotFunc,
   topicHead: BufferItem,
-  onComplete: (head: BufferItem) => void,
+  onComplete: (head: BufferItem, index: bigint) => void,
 ): BufferItem {
   const snapshot = new EventBuffer();
   // The snapshot's start: readers (and the cache) begin after this empty item.
@@ -25,13 +27,19 @@ export function buildSnapshot(
   };
   const finish = (returned: bigint) => {
     // An empty state store reports index 1, never 0 (P5).
-    const index = returned > 0n ? returned : 1n;
+    const index = returned === 0n ? 1n : returned;
+    const invalid = invalidIndex(index);
+    if (invalid) {
+      // No stream could encode it, and it must not become the publisher's floor (P4).
+      fail(new Error(`snapshot function returned ${invalid}; return the store's raft index`));
+      return;
+    }
     const end = new BufferItem([
       create(EventSchema, { Index: index, Payload: { case: "EndOfSnapshot", value: true } }),
     ]);
     splice(end, topicHead, index);
     snapshot.appendItem(end);
-    onComplete(head);
+    onComplete(head, index);
   };
   const fail = (error: unknown) =>
     snapshot.appendItem(new BufferItem([], ConnectError.from(error)));

@@ -26,6 +26,8 @@ export function createSubscribeService(
 ): ServiceImpl<typeof StateChangeSubscription> {
   return {
     async *subscribe(request: SubscribeRequest, context: HandlerContext) {
+      // Consul forwards by datacenter before it resolves the token.
+      publisher.checkDatacenter(request);
       const filter = await publisher.authorize(request.Token);
       const subscription = publisher.subscribe(request);
       // Release on client abort even if the generator is parked in a `yield` whose write never

@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { Event, SubscribeRequest } from "../gen/index.js";
+import type { SubscribeRequest } from "../gen/index.js";
 import { BufferItem } from "./event-buffer.js";
 
 /** Message of the `Aborted` error that ends force-closed streams (Consul's ErrSubForceClosed). */
@@ -74,5 +74,4 @@ export class Subscription {
 
 const RELEASED = new BufferItem([]);
 
-/** Events as the authorizer sees them; framing events are never filtered. */
-export type EventFilter = (event: Event) => boolean;
+export type { EventFilter } from "./types.js";

@@ -132,7 +132,8 @@ describe("SPEC P5/S5: fresh subscriptions", () => {
       tx.register({ node: "node-9", service: "db" });
       tx.register(web(2));
     });
-    expect(show(await reader.next())).toBe("1:batch[1:reg:web-1,1:reg:web-2]");
+    // P5: the empty snapshot reported 1, so the catalog's first transaction is 2.
+    expect(show(await reader.next())).toBe("2:batch[2:reg:web-1,2:reg:web-2]");
   });
 });
 
@@ -314,10 +315,10 @@ describe("SPEC S3/S4: publishing", () => {
     expect(publisher.stats().buffers).toBe(1);
     catalog.register(web(1));
     catalog.register({ node: "n", service: "db" });
-    expect(show(await db.next())).toBe("2:reg:db");
+    expect(show(await db.next())).toBe("3:reg:db");
     // Only db's buffer exists; web's events went nowhere and a web subscriber starts from a snapshot.
     expect(publisher.stats().buffers).toBe(1);
-    expect((await open().snapshot()).map(show)).toEqual(["2:reg:web-1", "2:EndOfSnapshot"]);
+    expect((await open().snapshot()).map(show)).toEqual(["3:reg:web-1", "3:EndOfSnapshot"]);
   });
 
   test("a slow reader blocks neither the publisher nor other readers", async () => {
@@ -326,11 +327,12 @@ describe("SPEC S3/S4: publishing", () => {
     const fast = open();
     await slow.snapshot();
     await fast.snapshot();
-    for (let i = 1; i <= 50; i++) catalog.register(web(i));
-    const seen = await fast.readUntil((e) => e.Index === 50n);
+    let last = 0n;
+    for (let i = 1; i <= 50; i++) last = catalog.register(web(i));
+    const seen = await fast.readUntil((e) => e.Index === last);
     expect(seen).toHaveLength(50);
     // The slow reader still gets every event, in order, when it gets round to reading.
-    expect((await slow.readUntil((e) => e.Index === 50n)).map((e) => e.Index)).toEqual(
+    expect((await slow.readUntil((e) => e.Index === last)).map((e) => e.Index)).toEqual(
       seen.map((e) => e.Index),
     );
   });
@@ -360,11 +362,12 @@ describe("SPEC S7: tokens, ACLs and server-side closes", () => {
       tx.register(web(2));
     });
     catalog.register(web(3));
-    expect(show(await all.next())).toBe("1:reg:hidden");
-    expect(show(await all.next())).toBe("2:batch[2:reg:web-1,2:reg:hidden-2,2:reg:web-2]");
-    // Index 1 is skipped entirely; index 2's batch loses its secret member.
-    expect(show(await pub.next())).toBe("2:batch[2:reg:web-1,2:reg:web-2]");
-    expect(show(await pub.next())).toBe("3:reg:web-3");
+    // The empty snapshots reported 1 (P5): the catalog's transactions start at 2.
+    expect(show(await all.next())).toBe("2:reg:hidden");
+    expect(show(await all.next())).toBe("3:batch[3:reg:web-1,3:reg:hidden-2,3:reg:web-2]");
+    // Index 2 is skipped entirely; index 3's batch loses its secret member.
+    expect(show(await pub.next())).toBe("3:batch[3:reg:web-1,3:reg:web-2]");
+    expect(show(await pub.next())).toBe("4:reg:web-3");
   });
 
   test("an unknown token fails with Unknown: ACL not found", async () => {
@@ -385,7 +388,7 @@ describe("SPEC S7: tokens, ACLs and server-side closes", () => {
     publisher.forceCloseToken("public");
     await expect(a.next()).rejects.toMatchObject({ code: Code.Aborted });
     catalog.register(web(1));
-    expect(show(await b.next())).toBe("1:reg:web-1");
+    expect(show(await b.next())).toBe("2:reg:web-1");
   });
 
   test("refreshTopic ends every stream of the topic with Aborted and drops its snapshot cache", async () => {
@@ -406,7 +409,7 @@ describe("SPEC S7: tokens, ACLs and server-side closes", () => {
     await expect(b.next()).rejects.toMatchObject({ code: Code.Aborted });
     expect(publisher.stats().cachedSnapshots).toBe(1);
     server.catalog.register({ node: "n", service: "api" });
-    expect(show(await list.next())).toBe("1:reg:api");
+    expect(show(await list.next())).toBe("2:reg:api");
     expect(() => publisher.refreshTopic(Topic.JWTProvider)).toThrow(/not registered/);
   });
 
