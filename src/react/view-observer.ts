@@ -41,6 +41,9 @@ export function isLoadingState(state: { readonly index: bigint; readonly error?:
   return state.index === 0n && state.error === undefined;
 }
 
+/** How long an entry outlives a settled suspension, so the retry render finds it (SPEC H2). */
+const SUSPENSE_GRACE_MS = 1_000;
+
 /**
  * The glue between one request's registry entry and `useSyncExternalStore` (TanStack's
  * QueryObserver, in small): holds a reference while React is subscribed, forwards the
@@ -142,12 +145,14 @@ export class ViewObserver<TResult, TSelected> {
    */
   suspend(): Promise<unknown> {
     if (!this.#suspended) {
-      const lease = this.#registry.acquire(this.#request);
+      // With an idle TTL of 0 the entry would close between the settle and the retry render,
+      // which would then open a new stream and suspend again, forever: keep it a little longer.
+      const lease = this.#registry.acquire(this.#request, { idleTtlMs: SUSPENSE_GRACE_MS });
       this.#suspended = lease.materializer.fetch().finally(() => {
         lease.release();
         // Settled (a snapshot, or an error before one): a render still loading suspends anew
         // rather than re-throwing a settled promise in a loop.
-        this.#suspended = undefined;
+
       });
     }
     return this.#suspended;
