@@ -6,7 +6,10 @@ const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta
 /** Tests import the package's public entry points; these map them onto the sources. */
 export const alias = [
   { find: /^react-submatview\/server\/node$/, replacement: src("node/index.ts") },
-  { find: /^react-submatview\/(core|server|gen|tanstack|testing)$/, replacement: src("$1/index.ts") },
+  {
+    find: /^react-submatview\/(core|server|gen|tanstack|testing)$/,
+    replacement: src("$1/index.ts"),
+  },
   { find: /^react-submatview$/, replacement: src("react/index.ts") },
 ];
 
@@ -28,7 +31,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "jsdom",
-          include: ["test/**/*.test.tsx"],
+          include: ["test/**/*.test.tsx", "examples/**/*.test.tsx"],
           environment: "jsdom",
           setupFiles: ["test/support/setup-dom.ts"],
         },

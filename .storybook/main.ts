@@ -17,7 +17,10 @@ const config: StorybookConfig = {
       ...vite.resolve,
       alias: [
         { find: /^react-submatview\/server\/node$/, replacement: src("node/index.ts") },
-        { find: /^react-submatview\/(core|server|gen|tanstack|testing)$/, replacement: src("$1/index.ts") },
+        {
+          find: /^react-submatview\/(core|server|gen|tanstack|testing)$/,
+          replacement: src("$1/index.ts"),
+        },
         { find: /^react-submatview$/, replacement: src("react/index.ts") },
       ],
     },

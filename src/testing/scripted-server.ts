@@ -60,6 +60,11 @@ export interface ScriptedServer {
    * recorded, or the next one to open.
    */
   next(match?: StreamMatch): Promise<ScriptedStream>;
+  /**
+   * Scripts every subscription opened from now on with `scenario` (MSW's `server.use`): set it
+   * before rendering. Replaces the scenario given at creation.
+   */
+  use(scenario: Scenario): void;
   /** Subscriptions still open. */
   open(): ScriptedStream[];
   /** Disposes the registry (every stream ends); idempotent. */
@@ -72,6 +77,7 @@ export function createScriptedServer(options: ScriptedServerOptions = {}): Scrip
   const taken = new WeakSet<ScriptedStream>();
   const waiters: Array<{ match: StreamMatch; resolve: (s: ScriptedStream) => void }> = [];
   const attempts = new Map<string, number>();
+  let scenario = options.scenario;
 
   const accept = (stream: ScriptedStream) => {
     streams.push(stream);
@@ -81,10 +87,11 @@ export function createScriptedServer(options: ScriptedServerOptions = {}): Scrip
       taken.add(stream);
       waiter.resolve(stream);
     }
-    if (!options.scenario) return;
+    const script = scenario;
+    if (!script) return;
     // A scenario that throws (a script error) ends its stream with the message, visibly.
     void Promise.resolve()
-      .then(() => options.scenario?.(stream))
+      .then(() => script(stream))
       .catch((error: unknown) => stream.end(Code.Internal, `scenario failed: ${String(error)}`));
   };
 
@@ -114,6 +121,9 @@ export function createScriptedServer(options: ScriptedServerOptions = {}): Scrip
         return Promise.resolve(found);
       }
       return new Promise((resolve) => waiters.push({ match, resolve }));
+    },
+    use(next) {
+      scenario = next;
     },
     open: () => streams.filter((s) => s.open),
     dispose() {
