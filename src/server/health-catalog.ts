@@ -43,6 +43,8 @@ export class HealthCatalog {
   readonly #connect = new Map<string, Map<string, CheckServiceNode>>();
   /** Instance count per service (ServiceList), keyed by subject. */
   readonly #services = new Map<string, { name: string; peer: string; count: number }>();
+  /** The highest index a snapshot of this catalog has reported. */
+  #reported = 0n;
   #simulation = new CatalogSimulation(this);
 
   constructor(publisher: EventPublisher, options: HealthCatalogOptions = {}) {
@@ -63,8 +65,14 @@ export class HealthCatalog {
     );
   }
 
-  /** The index of the catalog's state (the publisher's last index). */
+  /**
+   * The index of the catalog's state: the publisher's last index, or the index a snapshot
+   * reported for it if that is higher (an empty catalog's snapshot reports 1, P5), so that no
+   * transaction reuses an index a snapshot already reported (S6).
+   */
   get index(): bigint {
+    // (Math.max takes no bigint.)
+    if (this.#reported > this.#publisher.index) return this.#reported;
     return this.#publisher.index;
   }
 
@@ -73,7 +81,7 @@ export class HealthCatalog {
    * Returns the new index, or the current one when nothing changed.
    */
   transaction(fn: (tx: CatalogTransaction) => void): bigint {
-    const index = this.#publisher.index + 1n;
+    const index = this.index + 1n;
     const events: PublishEvent[] = [];
     const tx: CatalogTransaction = {
       register: (instance) => this.#register(instance, index, events),
@@ -86,7 +94,7 @@ export class HealthCatalog {
       },
     };
     fn(tx);
-    if (events.length === 0) return this.#publisher.index;
+    if (events.length === 0) return this.index;
     this.#publisher.publish(events);
     return index;
   }
@@ -220,12 +228,19 @@ export class HealthCatalog {
       place(this.#connect, Topic.ServiceHealthConnect, name);
   }
 
+  /** The index a snapshot reports: the state's index, never 0 (P5); later ones are higher. */
+  #snapshotIndex(): bigint {
+    const index = this.index > 0n ? this.index : 1n;
+    if (index > this.#reported) this.#reported = index;
+    return index;
+  }
+
   #snapshot(
     table: Map<string, Map<string, CheckServiceNode>>,
     req: SubscribeRequest,
     append: (events: readonly SnapshotEvent[]) => void,
   ): bigint {
-    const index = this.#publisher.index > 0n ? this.#publisher.index : 1n;
+    const index = this.#snapshotIndex();
     const subject = requestSubject(req);
     const rows = subject === undefined ? undefined : table.get(subject);
     if (rows) {
@@ -245,7 +260,7 @@ export class HealthCatalog {
   }
 
   #serviceListSnapshot(append: (events: readonly SnapshotEvent[]) => void): bigint {
-    const index = this.#publisher.index > 0n ? this.#publisher.index : 1n;
+    const index = this.#snapshotIndex();
     for (const { name, peer } of this.#services.values()) {
       append([{ index, payload: serviceListEvent(CatalogOp.Register, name, peer, index).payload }]);
     }
