@@ -1,6 +1,49 @@
+/** The messages and subjects the health catalog publishes for an instance (Consul's catalog events). */
 import { create } from "@bufbuild/protobuf";
-import { type CheckServiceNode, CheckServiceNodeSchema } from "../gen/index.js";
+import {
+  type CatalogOp,
+  type CheckServiceNode,
+  CheckServiceNodeSchema,
+  Topic,
+} from "../gen/index.js";
 import type { InstanceSpec } from "./catalog-types.js";
+import { subjectKey } from "./subjects.js";
+import type { PublishEvent } from "./types.js";
+
+/** Consul's `CheckServiceNode.UniqueID()` in the default partition and namespace. */
+export function instanceId(node: string, serviceId: string, peer = ""): string {
+  return `/${peer}/${node}//${serviceId}`;
+}
+
+/**
+ * The ServiceHealthConnect subject keys an instance is published under: a proxy under its destination, a terminating gateway under each
+ * service it links, a Connect-native service under its own name (Consul's
+ * `connectEventsByServiceKind` and the services table's connect index).
+ */
+export function connectSubjectKeys(spec: InstanceSpec): readonly string[] {
+  const peer = spec.peer ?? "";
+  if (spec.kind === "connect-proxy" && spec.proxyDestination) {
+    return [subjectKey(spec.proxyDestination, peer)];
+  }
+  if (spec.kind === "terminating-gateway") {
+    return (spec.gatewayServices ?? []).map((name) => subjectKey(name, peer));
+  }
+  return spec.connectNative ? [subjectKey(spec.service, peer)] : [];
+}
+
+export function serviceListEvent(
+  op: CatalogOp,
+  name: string,
+  peer: string,
+  index: bigint,
+): PublishEvent {
+  return {
+    topic: Topic.ServiceList,
+    subject: subjectKey(name, peer),
+    index,
+    payload: { case: "Service", value: { Op: op, Name: name, PeerName: peer } },
+  };
+}
 
 /** The `CheckServiceNode` Consul would publish for an instance spec at `index`. */
 export function checkServiceNode(

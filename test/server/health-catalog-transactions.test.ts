@@ -1,8 +1,13 @@
 // HealthCatalog transactions: indexes never collide with a reported snapshot index (SPEC P5,
-// S6).
+// S6) and a transaction is all-or-nothing (SPEC S3, S5).
 import { create } from "@bufbuild/protobuf";
 import { SubscribeRequestSchema, Topic } from "react-submatview/gen";
-import { EventPublisher, HealthCatalog, type InstanceSpec } from "react-submatview/server";
+import {
+  EventPublisher,
+  HealthCatalog,
+  type InstanceSpec,
+  type PublishEvent,
+} from "react-submatview/server";
 import { afterEach, describe, expect, test } from "vitest";
 import {
   countSubscriptions,
@@ -35,6 +40,9 @@ const web = (n: number, extra: Partial<InstanceSpec> = {}): InstanceSpec => ({
   id: `web-${n}`,
   ...extra,
 });
+
+const ids = (catalog: HealthCatalog, service = "web") =>
+  catalog.instances(service).map((n) => `${n.Service?.ID}=${n.Checks[0]?.Status}`);
 
 describe("SPEC P5/S6: an empty catalog's snapshot index is never reused by a transaction", () => {
   test("resuming at the index of an empty snapshot still delivers the first registration", async () => {
@@ -79,5 +87,109 @@ describe("SPEC P5/S6: an empty catalog's snapshot index is never reused by a tra
     expect(catalog.index).toBe(1n);
     expect(catalog.register(web(1))).toBe(2n);
     expect(publisher.index).toBe(2n);
+  });
+});
+
+describe("SPEC S3/S5: a transaction is all-or-nothing", () => {
+  test("a transaction that throws after one change leaves no trace, live or in snapshots", async () => {
+    server = await startTestServer();
+    const { catalog } = server;
+    const base = catalog.register(web(1));
+    const live = open();
+    expect((await live.snapshot()).map(show)).toEqual([
+      `${base}:reg:web-1`,
+      `${base}:EndOfSnapshot`,
+    ]);
+
+    expect(() =>
+      catalog.transaction((tx) => {
+        tx.register(web(2));
+        tx.setStatus("node-1", "web-1", "critical");
+        tx.deregister("node-1", "web-1");
+        throw new Error("boom");
+      }),
+    ).toThrow("boom");
+    expect(catalog.index).toBe(base);
+    expect(ids(catalog)).toEqual(["web-1=passing"]);
+    expect(catalog.serviceNames()).toEqual(["web"]);
+
+    // A fresh snapshot (no cache: a new subject reader of the same state) shows no trace.
+    server.publisher.refreshTopic(Topic.ServiceHealth);
+    const fresh = open();
+    expect((await fresh.snapshot()).map(show)).toEqual([
+      `${base}:reg:web-1`,
+      `${base}:EndOfSnapshot`,
+    ]);
+    // The live subscriber's next event is the next real transaction, at the next index.
+    const next = catalog.register(web(3));
+    expect(next).toBe(base + 1n);
+    expect(show(await fresh.next())).toBe(`${next}:reg:web-3`);
+  }, 10_000);
+
+  test("the live subscriber never sees events of a failed transaction", async () => {
+    server = await startTestServer();
+    const { catalog } = server;
+    catalog.register(web(1));
+    const live = open();
+    await live.snapshot();
+    expect(() =>
+      catalog.transaction((tx) => {
+        tx.register(web(2));
+        tx.setStatus("node-404", "nope", "critical"); // throws: no such instance
+      }),
+    ).toThrow(/no instance/);
+    // The instance the failed transaction registered does not exist for later transactions.
+    expect(() => catalog.setStatus("node-2", "web-2", "critical")).toThrow(/no instance/);
+    const next = catalog.register(web(3));
+    expect(show(await live.next())).toBe(`${next}:reg:web-3`);
+  }, 10_000);
+
+  test("a failed deregistration keeps the instance, its indexes and its place in the order", () => {
+    const catalog = new HealthCatalog(new EventPublisher());
+    catalog.register(web(1));
+    catalog.register(web(2));
+    catalog.register(web(3));
+    const before = catalog.instances("web");
+    const order = catalog.specs();
+    expect(() =>
+      catalog.transaction((tx) => {
+        tx.deregister("node-1", "web-1");
+        tx.register(web(1, { service: "api" })); // a rename, then a failure
+        throw new Error("abort");
+      }),
+    ).toThrow("abort");
+    expect(catalog.instances("web")).toEqual(before);
+    expect(catalog.instances("api")).toEqual([]);
+    expect(catalog.specs()).toEqual(order);
+    expect(catalog.serviceNames()).toEqual(["web"]);
+  });
+
+  test("a publish that fails leaves the catalog unchanged", () => {
+    const publisher = new EventPublisher();
+    const catalog = new HealthCatalog(publisher);
+    catalog.register(web(1));
+    const publish = publisher.publish.bind(publisher);
+    publisher.publish = (_events: readonly PublishEvent[]) => {
+      throw new Error("publisher refused");
+    };
+    expect(() => catalog.register(web(2))).toThrow("publisher refused");
+    expect(() => catalog.deregister("node-1", "web-1")).toThrow("publisher refused");
+    publisher.publish = publish;
+    expect(ids(catalog)).toEqual(["web-1=passing"]);
+    expect(catalog.index).toBe(1n);
+    expect(catalog.register(web(2))).toBe(2n);
+  });
+
+  test("a nested transaction or a transaction object used after its end is refused", () => {
+    const catalog = new HealthCatalog(new EventPublisher());
+    expect(() => catalog.transaction(() => catalog.register(web(1)))).toThrow(/nested/);
+    expect(catalog.index).toBe(0n);
+    expect(catalog.instances("web")).toEqual([]);
+    let escaped: Parameters<Parameters<HealthCatalog["transaction"]>[0]>[0] | undefined;
+    catalog.transaction((tx) => {
+      escaped = tx;
+    });
+    expect(() => escaped?.register(web(2))).toThrow(/finished/);
+    expect(catalog.instances("web")).toEqual([]);
   });
 });
