@@ -2,7 +2,11 @@
  * `materializedViewQueryOptions`: TanStack Query options over a shared registry entry (SPEC Q1).
  */
 import { type QueryFunctionContext, queryOptions } from "@tanstack/react-query";
-import type { MaterializedRequest, MaterializerRegistry } from "../core/index.js";
+import {
+  classifyFailure,
+  type MaterializedRequest,
+  type MaterializerRegistry,
+} from "../core/index.js";
 import { follow } from "./query-follower.js";
 
 export interface MaterializedQueryOptions {
@@ -31,6 +35,9 @@ function registryId(registry: MaterializerRegistry): string {
   return id;
 }
 
+/** TanStack's default number of retries; a terminal error is never retried (SPEC M6, R5). */
+const MAX_RETRIES = 3;
+
 /**
  * TanStack Query options for a materialized view (SPEC Q1). The `queryFn` answers from the
  * shared registry entry (one stream with `useMaterializedView` users of the same request) and
@@ -39,7 +46,9 @@ function registryId(registry: MaterializerRegistry): string {
  * released, and closed at once, when TanStack garbage-collects the query after `gcTime`, which
  * is the registry's idle TTL. With `staleTime: Infinity` a remount within `gcTime` refetches
  * nothing and still gets live updates, because the stream never stopped; a `refetch` of a live
- * query answers from it and opens nothing.
+ * query answers from it and opens nothing. After a terminal error a `refetch` or invalidation
+ * is the next request of R5: it subscribes afresh, once — TanStack does not retry a terminal
+ * error, so there is no retry storm.
  *
  * @example
  * ```tsx
@@ -70,5 +79,7 @@ export function materializedViewQueryOptions<TResult>(
     },
     staleTime: Number.POSITIVE_INFINITY,
     gcTime: registry.idleTtlMs,
+    retry: (failureCount, error) =>
+      failureCount < MAX_RETRIES && classifyFailure(error) !== "terminal",
   });
 }

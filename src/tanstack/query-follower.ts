@@ -1,5 +1,5 @@
 /**
- * The TanStack adapter's bookkeeping (SPEC Q1): which registry entry each cached query
+ * The TanStack adapter's bookkeeping (SPEC Q1, R5): which registry entry each cached query
  * follows. A query belongs to one query client, and its follower records its registry, so the
  * bookkeeping is per query client AND registry.
  */
@@ -22,15 +22,22 @@ const followers = new WeakMap<object, Follower>();
 /** Query clients whose cache is watched for removals (one listener per client). */
 const watched = new WeakSet<QueryClient>();
 
-/** Whether `query` is kept current by a stream of `registry`. */
+/**
+ * Whether `query` is kept current by a live stream of `registry`. Not when its stream stopped
+ * on a terminal error: the next fetch must subscribe afresh (R5).
+ */
 function isFollowed(query: object, registry: MaterializerRegistry): boolean {
-  return followers.get(query)?.registry === registry;
+  const follower = followers.get(query);
+  return (
+    follower !== undefined && follower.registry === registry && !follower.lease.materializer.stopped
+  );
 }
 
 /**
  * Makes the cached query of `queryKey` follow the request's entry in `registry` until TanStack
- * removes the query: every new state is pushed into the cache. Idempotent (a refetch opens no
- * second stream); a follower of another registry is closed first.
+ * removes the query: every new state is pushed into the cache. Idempotent while the follower is
+ * live (a refetch opens no second stream); a follower of another registry, or one whose stream
+ * stopped, is closed first, so its stopped entry is evicted and `acquire` starts a fresh one.
  * Returns `undefined` when the query is not in the cache (nothing to follow into).
  */
 export function follow<TResult>(
