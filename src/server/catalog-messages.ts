@@ -16,7 +16,8 @@ export function instanceId(node: string, serviceId: string, peer = ""): string {
 }
 
 /**
- * The ServiceHealthConnect subject keys an instance is published under: a proxy under its destination, a terminating gateway under each
+ * The ServiceHealthConnect subject keys an instance is published under, without duplicates
+ * (subjects ignore case, S2): a proxy under its destination, a terminating gateway under each
  * service it links, a Connect-native service under its own name (Consul's
  * `connectEventsByServiceKind` and the services table's connect index).
  */
@@ -26,7 +27,7 @@ export function connectSubjectKeys(spec: InstanceSpec): readonly string[] {
     return [subjectKey(spec.proxyDestination, peer)];
   }
   if (spec.kind === "terminating-gateway") {
-    return (spec.gatewayServices ?? []).map((name) => subjectKey(name, peer));
+    return [...new Set((spec.gatewayServices ?? []).map((name) => subjectKey(name, peer)))];
   }
   return spec.connectNative ? [subjectKey(spec.service, peer)] : [];
 }

@@ -47,6 +47,15 @@ export class StagedTransaction {
     const createIndex = updated ? (previous.csn.Service?.RaftIndex?.CreateIndex ?? index) : index;
     const csn = checkServiceNode(spec, this.#datacenter, serviceId, peer, createIndex, index);
     const connect = connectSubjectKeys(spec);
+    if (updated) {
+      // A connect subject the instance leaves gets a Deregister of its old state (Consul's
+      // isConnectProxyDestinationServiceChange and terminating-gateway link deletes; fix:
+      // Consul sends none when a service stops being Connect-native).
+      for (const subject of connectSubjectKeys(previous.spec)) {
+        if (connect.includes(subject)) continue;
+        this.#place(id, previous.csn, CatalogOp.Deregister, Topic.ServiceHealthConnect, subject);
+      }
+    }
     writes.setInstance(id, { spec, csn });
     this.#emit(id, { spec, csn }, CatalogOp.Register, connect);
     if (updated) return;
