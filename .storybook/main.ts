@@ -4,7 +4,7 @@ import type { StorybookConfig } from "@storybook/react-vite";
 const src = (path: string) => fileURLToPath(new URL(`../src/${path}`, import.meta.url));
 
 const config: StorybookConfig = {
-  stories: ["../stories/**/*.stories.@(ts|tsx)"],
+  stories: ["../stories/**/*.stories.@(ts|tsx)", "../examples/**/*.stories.@(ts|tsx)"],
   addons: ["@storybook/addon-docs"],
   framework: { name: "@storybook/react-vite", options: {} },
   // Storybook's default react-docgen (react-docgen-typescript needs the TypeScript JS API,

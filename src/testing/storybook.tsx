@@ -4,7 +4,14 @@
  * inject faults. The types are structural, so they fit `@storybook/react`'s without importing it.
  */
 import { Code } from "@connectrpc/connect";
-import { type ComponentType, createElement, type ReactNode, useEffect, useState } from "react";
+import {
+  type ComponentType,
+  createElement,
+  type ReactNode,
+  useEffect,
+  useRef,
+  useState,
+} from "react";
 import { createDatacenter, type Datacenter, type DatacenterOptions } from "./datacenter.js";
 import { createScriptedServer, type Scenario, type ScriptedServer } from "./scripted-server.js";
 
@@ -15,6 +22,11 @@ import { createScriptedServer, type Scenario, type ScriptedServer } from "./scri
 export interface SubmatviewParameters {
   readonly scenario?: Scenario;
   readonly datacenter?: DatacenterOptions;
+  /**
+   * A kit object the caller created and drives (a test rendering a composed story): the story
+   * uses it instead of creating one, and does not dispose it.
+   */
+  readonly use?: ScriptedServer | Datacenter;
 }
 
 /** A toolbar fault (the `submatviewFault` global). */
@@ -23,7 +35,8 @@ export type Fault = "none" | "drop" | "reset" | "restore";
 /**
  * The toolbar control for faults: spread into `globalTypes` in `.storybook/preview.ts`, and
  * pick a fault while a story runs — drop every stream, reset them (`Aborted`), or restore the
- * datacenter to a lower index. Each pick acts once.
+ * datacenter to a lower index. A pick acts once, when made (pick "No fault" to re-arm); a
+ * story opened with a fault selected starts clean.
  */
 export const submatviewGlobalTypes = {
   submatviewFault: {
@@ -75,8 +88,14 @@ export function withSubmatview(Story: () => ReactNode, context: SubmatviewStoryC
   });
 }
 
-/** Creates the backend a story's parameters ask for. */
+/** Creates the backend a story's parameters ask for (or wraps the one given in `use`). */
 export function createStoryBackend(parameters: SubmatviewParameters): StoryBackend {
+  const given = parameters.use;
+  if (given) {
+    return "streams" in given
+      ? { kind: "scenario", server: given }
+      : { kind: "datacenter", datacenter: given };
+  }
   if (parameters.scenario)
     return { kind: "scenario", server: createScriptedServer({ scenario: parameters.scenario }) };
   return { kind: "datacenter", datacenter: createDatacenter(parameters.datacenter) };
@@ -113,10 +132,15 @@ function SubmatviewStory(props: {
   useEffect(() => {
     const created = createStoryBackend(parameters);
     setBackend(created);
+    if (parameters.use) return;
     return () => (created.kind === "scenario" ? created.server : created.datacenter).dispose();
   }, [parameters]);
+  // A fault acts when picked while the story runs, not when a story opens with one selected.
+  const applied = useRef<{ backend: StoryBackend | null; fault: Fault }>({ backend: null, fault });
   useEffect(() => {
-    if (backend) injectFault(backend, fault);
+    const last = applied.current;
+    applied.current = { backend, fault };
+    if (backend && last.backend === backend && last.fault !== fault) injectFault(backend, fault);
   }, [backend, fault]);
   if (!backend) return null;
   const Wrapper = backend.kind === "scenario" ? backend.server.wrapper : backend.datacenter.wrapper;

@@ -1,17 +1,23 @@
-import { composeStories } from "@storybook/react-vite";
+import { composeStories, composeStory } from "@storybook/react-vite";
 import { cleanup, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, test } from "vitest";
-import { createDemoEnvironment } from "../../stories/demo-environment.js";
+import { createDemoEnvironment, type DemoEnvironment } from "../../stories/demo-environment.js";
 import * as stories from "../../stories/ServiceHealth.stories.js";
 
-const { Live, Loading, Reconnecting } = composeStories(stories);
+const { Loading, Reconnecting } = composeStories(stories);
 
-afterEach(() => cleanup());
+let environment: DemoEnvironment | undefined;
+afterEach(() => {
+  cleanup();
+  environment?.dispose();
+});
 
 describe("stories: service health (composeStories, jsdom)", () => {
   test("Live renders the snapshot from the in-browser publisher and its rows follow the catalog", async () => {
-    const environment = createDemoEnvironment({ services: 2, instancesPerService: 3 });
-    render(<Live environment={environment} churnPerSecond={0} />);
+    environment = createDemoEnvironment({ services: 2, instancesPerService: 3 });
+    const submatview = { use: environment };
+    const Live = composeStory({ ...stories.Live, parameters: { submatview } }, stories.default);
+    render(<Live />);
     await waitFor(() => expect(screen.getAllByTestId("row")).toHaveLength(3));
     expect(screen.getByTestId("status").dataset.status).toBe("live");
     environment.catalog.register({
@@ -31,7 +37,7 @@ describe("stories: service health (composeStories, jsdom)", () => {
 
   test("Loading shows the loading state", async () => {
     render(<Loading />);
-    expect(screen.getByTestId("loading").textContent).toMatch(/Loading snapshot/);
+    expect((await screen.findByTestId("loading")).textContent).toMatch(/Loading snapshot/);
   });
 
   test("Reconnecting keeps the last rows visible, marked reconnecting", async () => {
