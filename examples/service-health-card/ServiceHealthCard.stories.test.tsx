@@ -1,8 +1,11 @@
 // The card's stories render in tests too (composeStories): one scenario, story and test alike.
-import { composeStories } from "@storybook/react-vite";
+import { composeStories, setProjectAnnotations } from "@storybook/react-vite";
 import { cleanup, render, screen } from "@testing-library/react";
 import { afterEach, expect, test } from "vitest";
+import preview from "../../.storybook/preview.js";
 import * as stories from "./ServiceHealthCard.stories.js";
+
+setProjectAnnotations(preview);
 
 const { Datacenter, Loading, Live, Empty, Reconnecting, Failed, Resnapshot } =
   composeStories(stories);
