@@ -1,3 +1,4 @@
+/** CatalogSimulation: seeded population and churn of a catalog (demo, stories, tests). */
 import type {
   HealthStatus,
   InstanceSpec,
@@ -28,17 +29,18 @@ export class CatalogSimulation {
     }
   }
 
+  /** One step; reads instances and names by position, so a step costs O(log n), not O(n). */
   churn(random: () => number = this.#random): bigint {
     const catalog = this.#catalog;
-    const specs = catalog.specs();
+    const count = catalog.instanceCount();
     const roll = random();
-    const spec = specs[Math.floor(random() * specs.length)];
+    const spec = catalog.specAt(Math.floor(random() * count));
     if (!spec || roll < 0.1) {
-      const names = catalog.serviceNames();
-      const service = names[Math.floor(random() * names.length)] ?? "service-00";
+      const names = catalog.serviceNameCount();
+      const service = catalog.serviceNameAt(Math.floor(random() * names)) ?? "service-00";
       return catalog.register(this.#newInstance(service, this.#serial++));
     }
-    if (roll < 0.2 && specs.length > 1)
+    if (roll < 0.2 && count > 1)
       return catalog.deregister(spec.node, spec.id ?? spec.service, spec.peer);
     if (roll < 0.35)
       return catalog.register({ ...spec, tags: random() < 0.5 ? ["v1"] : ["v2", "canary"] });

@@ -5,6 +5,7 @@
  */
 import type { CheckServiceNode } from "../gen/index.js";
 import type { InstanceSpec } from "./catalog-types.js";
+import { IndexedSet } from "./indexed-set.js";
 
 export interface Entry {
   readonly spec: InstanceSpec;
@@ -23,10 +24,24 @@ export type SubjectTable = Map<string, Map<string, CheckServiceNode>>;
 
 export class CatalogState {
   readonly instances = new Map<string, Entry>();
+  /** Instance ids in registration order, by position (for simulations). */
+  readonly order = new IndexedSet<string>();
   readonly health: SubjectTable = new Map();
   readonly connect: SubjectTable = new Map();
   /** ServiceList entries by subject key. */
   readonly services = new Map<string, ListedService>();
+  #sortedNames: string[] | undefined;
+
+  /** Names of the listed services, sorted; rebuilt only after the set of services changed. */
+  sortedNames(): readonly string[] {
+    this.#sortedNames ??= Array.from(this.services.values(), (s) => s.name).sort();
+    return this.#sortedNames;
+  }
+
+  /** Drops the sorted names once a service is listed or unlisted (not on count changes). */
+  invalidateNames(): void {
+    this.#sortedNames = undefined;
+  }
 }
 
 interface RowWrite {
@@ -97,12 +112,18 @@ export class CatalogWrites {
   commit(): void {
     const state = this.#state;
     for (const [id, entry] of this.#instances.log) {
-      if (entry) state.instances.set(id, entry);
-      else state.instances.delete(id);
+      if (entry) {
+        state.instances.set(id, entry);
+        state.order.add(id);
+      } else if (state.instances.delete(id)) {
+        state.order.delete(id);
+      }
     }
     for (const [key, listed] of this.#services.log) {
+      const known = state.services.has(key);
       if (listed) state.services.set(key, listed);
       else state.services.delete(key);
+      if (known !== (listed !== undefined)) state.invalidateNames();
     }
     for (const { table, subject, id, csn } of this.#rows) {
       let rows = table.get(subject);

@@ -1,3 +1,4 @@
+/** Types of the health catalog and its simulation (a leaf module: it imports nothing of ours). */
 export type HealthStatus = "passing" | "warning" | "critical";
 
 /** One service instance, as registered in the catalog. */
@@ -49,6 +50,10 @@ export interface SimulatedCatalog {
   transaction(fn: (tx: CatalogTransaction) => void): bigint;
   register(instance: InstanceSpec): bigint;
   deregister(node: string, serviceId: string, peer?: string): bigint;
-  serviceNames(): string[];
-  specs(): InstanceSpec[];
+  /** Number of service names (with duplicates across peers), and one by sorted position. */
+  serviceNameCount(): number;
+  serviceNameAt(position: number): string | undefined;
+  /** Number of instances, and one by registration-order position (O(log n)). */
+  instanceCount(): number;
+  specAt(position: number): InstanceSpec | undefined;
 }

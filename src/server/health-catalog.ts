@@ -132,7 +132,28 @@ export class HealthCatalog {
 
   /** Names of the services with at least one instance, sorted. */
   serviceNames(): string[] {
-    return Array.from(this.#state.services.values(), (s) => s.name).sort();
+    return [...this.#state.sortedNames()];
+  }
+
+  /** How many entries {@link serviceNames} holds. */
+  serviceNameCount(): number {
+    return this.#state.services.size;
+  }
+
+  /** The name at `position` of {@link serviceNames}, without copying the list. */
+  serviceNameAt(position: number): string | undefined {
+    return this.#state.sortedNames()[position];
+  }
+
+  /** How many instances are registered. */
+  instanceCount(): number {
+    return this.#state.order.size;
+  }
+
+  /** The spec at `position` of {@link specs} (registration order), in O(log n). */
+  specAt(position: number): InstanceSpec | undefined {
+    const id = this.#state.order.at(position);
+    return id === undefined ? undefined : this.#state.instances.get(id)?.spec;
   }
 
   /** Registers `services × instancesPerService` instances, one transaction per service. */
@@ -155,7 +176,7 @@ export class HealthCatalog {
     return () => clearInterval(timer);
   }
 
-  /** The specs of every registered instance (for simulations). */
+  /** The specs of every registered instance, in registration order (for simulations). */
   specs(): InstanceSpec[] {
     return Array.from(this.#state.instances.values(), (entry) => entry.spec);
   }
