@@ -152,7 +152,7 @@ export class ViewObserver<TResult, TSelected> {
         lease.release();
         // Settled (a snapshot, or an error before one): a render still loading suspends anew
         // rather than re-throwing a settled promise in a loop.
-
+        this.#suspended = undefined;
       });
     }
     return this.#suspended;

@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { act, cleanup, render, screen, waitFor } from "@testing-library/react";
-import { Component, type ReactNode, StrictMode, Suspense } from "react";
+import { Activity, Component, type ReactNode, StrictMode, Suspense } from "react";
 import {
   MaterializerProvider,
   MaterializerRegistry,
@@ -10,10 +10,10 @@ import {
   useMaterializedView,
   ViewObserver,
 } from "react-submatview";
-import { afterEach, describe, expect, expectTypeOf, test } from "vitest";
+import { afterEach, describe, expect, expectTypeOf, test, vi } from "vitest";
 import { ManualTimers } from "../support/manual-timers.js";
 import { ev, PushableClient } from "../support/pushable-client.js";
-import { renderWith, serverRegistry } from "../support/render.js";
+import { renderWith, serverRegistry, withRegistry } from "../support/render.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 let server: TestServer | undefined;
@@ -21,6 +21,7 @@ let registry: MaterializerRegistry | undefined;
 
 afterEach(async () => {
   cleanup();
+  vi.restoreAllMocks();
   registry?.dispose();
   await server?.close();
   server = undefined;
@@ -38,6 +39,16 @@ function List({ token = "", id = "list" }: { token?: string; id?: string }) {
       {isLoading ? "loading" : names(data) || "empty"}
     </div>
   );
+}
+
+class Boundary extends Component<{ children: ReactNode }, { error?: Error }> {
+  override state: { error?: Error } = {};
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+  override render() {
+    return this.state.error ? <span>caught:{this.state.error.message}</span> : this.props.children;
+  }
 }
 
 async function withServer() {
@@ -216,28 +227,57 @@ describe("SPEC H2: Suspense, errors, enabled", () => {
     await screen.findByText("ready:web-1,web-2");
   });
 
-  test("Suspense survives a network error before the first snapshot and resolves once it arrives", async () => {
+  test("Suspense survives a network error before the first snapshot, and a settled first-snapshot promise is never thrown again", async () => {
     const client = new PushableClient();
-    registry = new MaterializerRegistry({ client, timers: new ManualTimers() });
+    const timers = new ManualTimers();
+    registry = new MaterializerRegistry({ client, timers, idleTtlMs: 1_000 });
     let renders = 0;
     function Suspended() {
-      renders++;
-      const { data } = useMaterializedView(web(), { suspense: true });
-      return <span>{`ready:${names(data)}`}</span>;
+      // A component re-suspending on a settled promise re-renders in a loop: fail, don't spin.
+      if (++renders > 50) throw new Error("render loop");
+      const { data, error } = useMaterializedView(web(), { suspense: true });
+      return <span>{error ? `error:${error.message}` : `ready:${names(data)}`}</span>;
     }
-    renderWith(
-      registry,
-      <Suspense fallback={<span>fallback</span>}>
-        <Suspended />
-      </Suspense>,
-    );
-    const first = await client.next();
-    first.fail(new ConnectError("connection dropped", Code.Unavailable));
-    const second = await client.next(); // failure 1 retries at once
+    function Page({ mode }: { mode: "visible" | "hidden" }) {
+      return (
+        <Boundary>
+          <Activity mode={mode}>
+            <Suspense fallback={<span>fallback</span>}>
+              <Suspended />
+            </Suspense>
+          </Activity>
+        </Boundary>
+      );
+    }
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const view = renderWith(registry, <Page mode="visible" />);
     expect(screen.getByText("fallback")).toBeTruthy();
+    const first = await client.next();
+    // An error before the first snapshot ends suspending: the component shows it (SPEC H2).
+    first.fail(new ConnectError("connection dropped", Code.Unavailable));
+    await screen.findByText(/error:.*connection dropped/);
+    const second = await client.next(); // failure 1 retries at once
     second.push(ev.register(5n, "n1", "web-1"), ev.end(5n));
     await screen.findByText("ready:web-1");
-    expect(renders).toBeLessThan(10);
+    // Hidden (the component keeps its state, its subscription ends) past the idle TTL: the
+    // entry goes. Shown again, the same component has no snapshot and suspends anew. The
+    // second round is the test: its first-snapshot promise from the first round has settled
+    // and must not be thrown again.
+    for (const index of [6n, 7n]) {
+      view.rerender(withRegistry(registry, <Page mode="hidden" />));
+      await act(async () => timers.advance(1_000));
+      expect(registry.stats().entries).toBe(0);
+      const before = renders;
+      view.rerender(withRegistry(registry, <Page mode="visible" />));
+      const loop = screen.findByText("caught:render loop").then(() => undefined);
+      const stream = await Promise.race([client.next(), loop]);
+      expect(screen.queryByText("caught:render loop")).toBeNull();
+      stream?.push(ev.register(index, "n1", "web-1"), ev.register(index, "n2", `web-${index}`));
+      stream?.push(ev.end(index));
+      await screen.findByText(new RegExp(`ready:web-1,web-${index}|caught:render loop`));
+      expect(screen.queryByText("caught:render loop")).toBeNull();
+      expect(renders - before).toBeLessThan(10);
+    }
   });
 
   test("a network error keeps the last data visible with error set, and clears after recovery", async () => {
@@ -264,19 +304,6 @@ describe("SPEC H2: Suspense, errors, enabled", () => {
   test("a terminal error gives status 'failed', and suspense rethrows it to the error boundary", async () => {
     const client = new PushableClient();
     registry = new MaterializerRegistry({ client, timers: new ManualTimers() });
-    class Boundary extends Component<{ children: ReactNode }, { error?: Error }> {
-      override state: { error?: Error } = {};
-      static getDerivedStateFromError(error: Error) {
-        return { error };
-      }
-      override render() {
-        return this.state.error ? (
-          <span>caught:{this.state.error.message}</span>
-        ) : (
-          this.props.children
-        );
-      }
-    }
     function Suspended() {
       useMaterializedView(web("t"), { suspense: true });
       return <span>never</span>;
