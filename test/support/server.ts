@@ -1,7 +1,7 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { type Client, createClient, type Transport } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
-import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
+import * as node from "@connectrpc/connect-node";
+import * as web from "@connectrpc/connect-web";
 import {
   type Event,
   StateChangeSubscription,
@@ -11,7 +11,54 @@ import {
 import { EventPublisher, type EventPublisherOptions, HealthCatalog } from "react-submatview/server";
 import { type RunningServer, serve } from "react-submatview/server/node";
 
-export type Protocol = "connect" | "grpc-web" | "grpc";
+/**
+ * How a test client reaches the server. The default ones run on `node:http` / `node:http2`
+ * (connect-node), where aborting a call closes its request and the server sees it (SPEC S8):
+ * - `connect`, `grpc-web`: HTTP/1.1; `connect-h2`, `grpc-web-h2`: h2c; `grpc`: gRPC over h2c.
+ * - `connect-fetch`, `grpc-web-fetch`: connect-web over Node's fetch (undici), as a browser
+ *   would. In Node, aborting such a stream leaves undici's connection open and the server never
+ *   learns of it: do not use them in tests that count server-side streams.
+ */
+export type Protocol =
+  | "connect"
+  | "connect-h2"
+  | "grpc-web"
+  | "grpc-web-h2"
+  | "grpc"
+  | "connect-fetch"
+  | "grpc-web-fetch";
+
+/** Every protocol, for tests that run once per transport. */
+export const protocols: readonly Protocol[] = [
+  "connect",
+  "connect-h2",
+  "grpc-web",
+  "grpc-web-h2",
+  "grpc",
+  "connect-fetch",
+  "grpc-web-fetch",
+];
+
+/** A Connect transport to `baseUrl` over `protocol` (binary format). */
+export function createTestTransport(baseUrl: string, protocol: Protocol = "connect"): Transport {
+  const useBinaryFormat = true;
+  switch (protocol) {
+    case "connect":
+      return node.createConnectTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat });
+    case "connect-h2":
+      return node.createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat });
+    case "grpc-web":
+      return node.createGrpcWebTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat });
+    case "grpc-web-h2":
+      return node.createGrpcWebTransport({ baseUrl, httpVersion: "2", useBinaryFormat });
+    case "grpc":
+      return node.createGrpcTransport({ baseUrl });
+    case "connect-fetch":
+      return web.createConnectTransport({ baseUrl, useBinaryFormat });
+    case "grpc-web-fetch":
+      return web.createGrpcWebTransport({ baseUrl, useBinaryFormat });
+  }
+}
 
 export interface TestServer {
   readonly publisher: EventPublisher;
@@ -28,16 +75,7 @@ export async function startTestServer(options: EventPublisherOptions = {}): Prom
   const publisher = new EventPublisher(options);
   const catalog = new HealthCatalog(publisher);
   const server = await serve({ publisher });
-  const transport = (protocol: Protocol = "connect"): Transport => {
-    switch (protocol) {
-      case "connect":
-        return createConnectTransport({ baseUrl: server.url, useBinaryFormat: true });
-      case "grpc-web":
-        return createGrpcWebTransport({ baseUrl: server.url, useBinaryFormat: true });
-      case "grpc":
-        return createGrpcTransport({ baseUrl: server.url });
-    }
-  };
+  const transport = (protocol: Protocol = "connect") => createTestTransport(server.url, protocol);
   return {
     publisher,
     catalog,
