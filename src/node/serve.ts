@@ -2,12 +2,12 @@ import * as http from "node:http";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import * as net from "node:net";
-import { Duplex } from "node:stream";
 import { type ConnectRouter, cors } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { StateChangeSubscription } from "../gen/index.js";
 import type { EventPublisher } from "../server/event-publisher.js";
 import { createSubscribeService } from "../server/subscribe-service.js";
+import { replaySocket, sniffPreface } from "./sniff-preface.js";
 
 type Handler = (
   req: http.IncomingMessage | http2.Http2ServerRequest,
@@ -24,6 +24,11 @@ export interface ServeOptions {
   readonly routes?: (router: ConnectRouter) => void;
   /** Handles requests that are not RPCs (the demo page); default 404. */
   readonly fallback?: Handler;
+  /**
+   * How long `close()` lets open responses finish (they end with the publisher's "shutting
+   * down" error) before it cuts the remaining connections. Default 2000 ms.
+   */
+  readonly closeGraceMs?: number;
 }
 
 export interface RunningServer {
@@ -32,9 +37,23 @@ export interface RunningServer {
   readonly port: number;
   /** Destroys every open connection (a network fault, for tests and demos); keeps listening. */
   dropConnections(): void;
-  /** Shuts the publisher's streams down, drops every connection and stops listening. */
+  /**
+   * Stops listening and shuts the publisher down, so every open stream ends with its
+   * "server is shutting down" error (`Unavailable`, SPEC S7); HTTP/2 sessions get a GOAWAY
+   * (new streams are refused, retryable). Resolves once every connection closed: gracefully
+   * when the responses finished, cut after `closeGraceMs` otherwise. Idempotent.
+   */
   close(): Promise<void>;
 }
+
+/** One accepted TCP connection: its protocol once sniffed, and its h1 responses in flight. */
+interface Connection {
+  protocol?: "h1" | "h2";
+  active: number;
+}
+
+/** A connection that never sends its first bytes is dropped after this long. */
+const SNIFF_TIMEOUT_MS = 30_000;
 
 /**
  * Serves `subscribe.StateChangeSubscription` over the Connect, gRPC and gRPC-web protocols on
@@ -43,6 +62,7 @@ export interface RunningServer {
  */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { publisher } = options;
+  const graceMs = options.closeGraceMs ?? 2000;
   const adapter = connectNodeAdapter({
     routes(router) {
       router.service(StateChangeSubscription, createSubscribeService(publisher));
@@ -50,7 +70,25 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     },
     fallback: options.fallback as Parameters<typeof connectNodeAdapter>[0]["fallback"],
   });
+  const connections = new Map<net.Socket, Connection>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const responses = new Set<http.ServerResponse | http2.Http2ServerResponse>();
+  let closing: Promise<void> | undefined;
+  let allClosed: (() => void) | undefined;
+
   const handler: Handler = (req, res) => {
+    responses.add(res);
+    const connection = req.httpVersionMajor === 1 ? connections.get(req.socket) : undefined;
+    if (connection) {
+      connection.active++;
+      // While closing, an HTTP/1.1 connection serves the request it has, then closes.
+      if (closing) res.setHeader("Connection", "close");
+    }
+    const socket = req.socket;
+    res.once("close", () => {
+      responses.delete(res);
+      if (connection && --connection.active === 0 && closing) socket.end();
+    });
     res.setHeader("Access-Control-Allow-Origin", "*");
     res.setHeader("Access-Control-Expose-Headers", cors.exposedHeaders.join(", "));
     if (req.method === "OPTIONS") {
@@ -69,22 +107,29 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 
   const h1 = http.createServer(handler);
   const h2 = http2.createServer(handler);
-  const sockets = new Set<net.Socket>();
-  const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
+    // A connection that completes its preface while closing gets GOAWAY at once: its streams
+    // are refused (the client retries elsewhere), never accepted and left unanswered.
+    if (closing) session.close();
   });
   const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-    socket.once("data", (chunk: Buffer) => {
-      socket.pause();
-      // Every HTTP/2 connection opens with "PRI * HTTP/2.0"; anything else is HTTP/1.x.
-      if (chunk.subarray(0, 3).toString("latin1") === "PRI") {
-        h2.emit("connection", replay(socket, chunk));
+    const connection: Connection = { active: 0 };
+    connections.set(socket, connection);
+    // A client may reset the connection at any time, before a byte is read too: an 'error'
+    // with no listener would crash the process (the HTTP servers add theirs once attached).
+    socket.on("error", () => {});
+    socket.once("close", () => {
+      connections.delete(socket);
+      if (connections.size === 0) allClosed?.();
+    });
+    sniffPreface(socket, SNIFF_TIMEOUT_MS, (protocol, head) => {
+      connection.protocol = protocol;
+      if (protocol === "h2") {
+        h2.emit("connection", replaySocket(socket, head));
       } else {
-        socket.unshift(chunk);
+        socket.unshift(head);
         h1.emit("connection", socket);
         socket.resume();
       }
@@ -98,50 +143,53 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(":") ? `[${address}]` : address;
 
+  /** Cuts every connection: streams still open get a non-zero RST (never NO_ERROR). */
+  const cut = () => {
+    for (const res of responses) {
+      if (res instanceof http2.Http2ServerResponse && !res.stream.closed) {
+        // An unanswered stream closed with NO_ERROR leaves connect-node's client waiting
+        // forever for its response; REFUSED_STREAM (no handler answered) reads `Unavailable`.
+        res.stream.close(
+          res.headersSent ? http2.constants.NGHTTP2_CANCEL : http2.constants.NGHTTP2_REFUSED_STREAM,
+        );
+      }
+    }
+    const error = new Error("server closed before the stream ended");
+    for (const session of sessions) session.destroy(error, http2.constants.NGHTTP2_CANCEL);
+    for (const socket of connections.keys()) socket.destroy();
+  };
+
   return {
     url: `http://${host}:${port}`,
     port,
     dropConnections() {
-      for (const session of sessions) session.destroy();
-      for (const socket of sockets) socket.destroy();
+      // A network fault: the TCP connections die, no HTTP/2 frame is sent on the way out.
+      for (const socket of connections.keys()) socket.destroy();
     },
-    async close() {
-      publisher.shutdown();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const session of sessions) session.destroy();
-      for (const socket of sockets) socket.destroy();
-      h1.closeAllConnections();
-      await closed;
+    close() {
+      closing ??= (async () => {
+        const listening = new Promise<void>((resolve) => server.close(() => resolve()));
+        const drained = new Promise<void>((resolve) => {
+          allClosed = resolve;
+          if (connections.size === 0) resolve();
+        });
+        // Every open stream ends with "server is shutting down" (S7); its response is written.
+        publisher.shutdown();
+        for (const session of sessions) session.close();
+        for (const [socket, connection] of connections) {
+          if (connection.protocol === undefined) socket.destroy();
+          else if (connection.protocol === "h1" && connection.active === 0) socket.end();
+        }
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const grace = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        });
+        await Promise.race([drained, grace]);
+        clearTimeout(timer);
+        cut();
+        await listening;
+      })();
+      return closing;
     },
   };
-}
-
-/**
- * The socket as a plain duplex stream that first yields `head`. HTTP/2 reads a real socket's
- * handle directly, so bytes already read (to sniff the preface) cannot be unshifted onto it.
- */
-function replay(socket: net.Socket, head: Buffer): Duplex {
-  const duplex = new Duplex({
-    read() {
-      socket.resume();
-    },
-    write(chunk, encoding, callback) {
-      socket.write(chunk, encoding, callback);
-    },
-    final(callback) {
-      socket.end(callback);
-    },
-    destroy(error, callback) {
-      socket.destroy(error ?? undefined);
-      callback(error);
-    },
-  });
-  duplex.push(head);
-  socket.on("data", (data) => {
-    if (!duplex.push(data)) socket.pause();
-  });
-  socket.on("end", () => duplex.push(null));
-  socket.on("close", () => duplex.destroy());
-  socket.on("error", (error) => duplex.destroy(error));
-  return duplex;
 }
