@@ -44,7 +44,9 @@ const loading = () => LOADING;
  *   const { data, isLoading, error } = useMaterializedView(serviceHealthRequest({ service: name }), {
  *     select: (r) => r.nodes.filter((n) => n.Checks.every((c) => c.Status === "passing")).length,
  *   });
- *   if (isLoading) return <Spinner />;
+ *   if (isLoading) return <Spinner />; // no snapshot yet and no error
+ *   // An unreachable server shows its error here while the hook keeps retrying.
+ *   if (data === undefined) return <span role="alert">{error?.message}</span>;
  *   return <span title={error?.message}>{data} healthy</span>;
  * }
  * ```
