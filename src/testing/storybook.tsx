@@ -7,6 +7,7 @@ import { Code } from "@connectrpc/connect";
 import {
   type ComponentType,
   createElement,
+  type ReactElement,
   type ReactNode,
   useEffect,
   useRef,
@@ -38,7 +39,17 @@ export type Fault = "none" | "drop" | "reset" | "restore";
  * datacenter to a lower index. A pick acts once, when made (pick "No fault" to re-arm); a
  * story opened with a fault selected starts clean.
  */
-export const submatviewGlobalTypes = {
+export const submatviewGlobalTypes: {
+  readonly submatviewFault: {
+    description: string;
+    toolbar: {
+      title: string;
+      icon: "lightning";
+      items: Array<{ value: Fault; title: string }>;
+      dynamicTitle: boolean;
+    };
+  };
+} = {
   submatviewFault: {
     description: "Inject a stream fault (react-submatview)",
     toolbar: {
@@ -53,7 +64,7 @@ export const submatviewGlobalTypes = {
       dynamicTitle: true,
     },
   },
-} as const;
+};
 
 /** What the decorator reads of Storybook's story context. */
 export interface SubmatviewStoryContext {
@@ -79,7 +90,10 @@ export type StoryBackend =
  * export const Failed: Story = { parameters: { submatview: { scenario: scenarios.failed() } } };
  * ```
  */
-export function withSubmatview(Story: () => ReactNode, context: SubmatviewStoryContext): ReactNode {
+export function withSubmatview(
+  Story: () => ReactNode,
+  context: SubmatviewStoryContext,
+): ReactElement {
   return createElement(SubmatviewStory, {
     key: context.id,
     Story: Story as ComponentType,

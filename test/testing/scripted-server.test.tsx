@@ -25,7 +25,8 @@ afterEach(() => {
 
 const useWeb = (token?: string) =>
   useMaterializedView(serviceHealthRequest({ service: "web", token }));
-const ids = (nodes: { Service?: { ID: string } }[] | undefined) => nodes?.map((n) => n.Service?.ID);
+const ids = (nodes: readonly { Service?: { ID: string } }[] | undefined) =>
+  nodes?.map((n) => n.Service?.ID);
 
 describe("scripted server (SPEC T2)", () => {
   test("records each subscription (topic, subject, index, token sent) without the token (SPEC R1, T2)", async () => {
