@@ -4,7 +4,7 @@
  */
 import { Code, createRouterTransport, type Transport } from "@connectrpc/connect";
 import type { ComponentType, ReactNode } from "react";
-import type { MaterializerRegistry } from "../core/index.js";
+import type { MaterializedRequest, MaterializerRegistry } from "../core/index.js";
 import { StateChangeSubscription, type Topic } from "../gen/index.js";
 import { createTestRegistry, type TestRegistryOptions } from "./defaults.js";
 import { ScriptedStream } from "./scripted-stream.js";
@@ -57,9 +57,12 @@ export interface ScriptedServer {
   readonly streams: readonly ScriptedStream[];
   /**
    * The next subscription matching `match` that `next()` has not returned yet: one already
-   * recorded, or the next one to open.
+   * recorded, or the next one to open. `match` may also be the request the component uses
+   * (`serviceHealthRequest({ service: "web" })`): its topic and subject must match.
    */
-  next(match?: StreamMatch): Promise<ScriptedStream>;
+  next(match?: StreamMatch | MaterializedRequest<unknown>): Promise<ScriptedStream>;
+  /** Resolves once the client consumed every step sent on every open stream. */
+  consumed(): Promise<void>;
   /**
    * Scripts every subscription opened from now on with `scenario` (MSW's `server.use`): set it
    * before rendering. Replaces the scenario given at creation.
@@ -114,7 +117,8 @@ export function createScriptedServer(options: ScriptedServerOptions = {}): Scrip
     registry,
     wrapper: createWrapper(registry),
     streams,
-    next(match = {}) {
+    next(request = {}) {
+      const match = toMatch(request);
       const found = streams.find((s) => !taken.has(s) && matches(s, match));
       if (found) {
         taken.add(found);
@@ -126,11 +130,23 @@ export function createScriptedServer(options: ScriptedServerOptions = {}): Scrip
       scenario = next;
     },
     open: () => streams.filter((s) => s.open),
+    consumed: () => Promise.all(streams.map((s) => s.consumed())).then(() => undefined),
     dispose() {
       if (disposed) return;
       disposed = true;
       registry.dispose();
     },
+  };
+}
+
+function toMatch(match: StreamMatch | MaterializedRequest<unknown>): StreamMatch {
+  if (!("subscribeRequest" in match)) return match;
+  const request = match.subscribeRequest(0n);
+  const stream = new ScriptedStream(request, 0);
+  return {
+    topic: stream.topic,
+    subject: stream.subject,
+    where: (s) => s.peer === stream.peer && s.datacenter === stream.datacenter,
   };
 }
 

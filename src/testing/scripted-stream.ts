@@ -48,6 +48,8 @@ export class ScriptedStream {
   #last = 0n;
   #snapshotIndex: bigint | undefined;
   #open = true;
+  /** Steps sent and not yet consumed. */
+  readonly #inflight = new Set<Promise<void>>();
   readonly #closed: Promise<void>;
   #close!: () => void;
 
@@ -74,6 +76,14 @@ export class ScriptedStream {
   /** Whether the client still holds the stream and it has not ended. */
   get open(): boolean {
     return this.#open;
+  }
+
+  /**
+   * Resolves once the client has consumed every step sent so far (or the stream is over): the
+   * "wait until everything pushed was read" sync point when the steps themselves were not awaited.
+   */
+  consumed(): Promise<void> {
+    return Promise.all([...this.#inflight]).then(() => undefined);
   }
 
   /** Resolves when the stream is over: ended by a step, or cancelled by the client. */
@@ -159,7 +169,7 @@ export class ScriptedStream {
   end(code?: Code, message?: string): Promise<void> {
     const error = code === undefined ? undefined : new ConnectError(message ?? Code[code], code);
     this.#phase = "ended";
-    return new Promise((done) => {
+    return this.#track((done) => {
       this.#enqueue(error ? { kind: "end", error, done } : { kind: "end", done });
     });
   }
@@ -172,11 +182,13 @@ export class ScriptedStream {
     return Promise.resolve();
   }
 
+  /** A one-line description of the request, without the token. */
   toString(): string {
     const subject = this.subject === "*" ? "*" : JSON.stringify(this.subject);
     return `Subscribe(${Topic[this.topic] ?? this.topic} ${subject} from ${this.index}${this.hasToken ? ", with token" : ""} #${this.attempt})`;
   }
 
+  /** The recorded request as JSON (index as a decimal string), without the token. */
   toJSON(): Record<string, unknown> {
     return {
       topic: Topic[this.topic] ?? this.topic,
@@ -191,6 +203,7 @@ export class ScriptedStream {
     };
   }
 
+  /** What Node's `util.inspect` (and console.log) prints: {@link toString}. */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
@@ -229,7 +242,14 @@ export class ScriptedStream {
   }
 
   #send(event: Event): Promise<void> {
-    return new Promise((done) => this.#enqueue({ kind: "event", event, done }));
+    return this.#track((done) => this.#enqueue({ kind: "event", event, done }));
+  }
+
+  #track(start: (done: () => void) => void): Promise<void> {
+    const step = new Promise<void>(start);
+    this.#inflight.add(step);
+    void step.then(() => this.#inflight.delete(step));
+    return step;
   }
 
   #enqueue(step: Step): void {

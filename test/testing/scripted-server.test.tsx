@@ -23,6 +23,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+const useApi = () => useMaterializedView(serviceHealthRequest({ service: "api" }));
 const useWeb = (token?: string) =>
   useMaterializedView(serviceHealthRequest({ service: "web", token }));
 const ids = (nodes: readonly { Service?: { ID: string } }[] | undefined) =>
@@ -91,6 +92,20 @@ describe("scripted server (SPEC T2)", () => {
     await waitFor(() => expect(result.current.status).toBe("failed"));
     expect(result.current.error?.message).toMatch(/no service:read/);
     expect(server.open()).toEqual([]);
+  });
+
+  test("next(request) matches the component's request; consumed() waits for unawaited steps", async () => {
+    server = createScriptedServer();
+    const { result } = renderHook(() => [useWeb(), useApi()], { wrapper: server.wrapper });
+    const api = await server.next(serviceHealthRequest({ service: "api" }));
+    expect(api.subject).toBe("api");
+    const stream = await server.next(serviceHealthRequest({ service: "web" }));
+    void stream.snapshot(10, [register(web)]);
+    void stream.push(11, register({ ...web, id: "web-2" }));
+    await server.consumed();
+    expect(stream.open && api.open).toBe(true);
+    await waitFor(() => expect(result.current[0]?.index).toBe(11n));
+    expect(result.current[1]?.isLoading).toBe(true);
   });
 
   test("steps out of the SPEC P5 order throw, with the fix in the message", async () => {
