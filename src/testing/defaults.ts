@@ -26,7 +26,11 @@ export class TestTimers implements Timers {
       if (!timer.cancelled) callback();
     };
     if (ms <= 0) queueMicrotask(fire);
-    else timer.handle = globalThis.setTimeout(fire, ms);
+    else {
+      timer.handle = globalThis.setTimeout(fire, ms);
+      // A pending backoff or grace timer must not keep a Node test process alive.
+      (timer.handle as { unref?: () => void }).unref?.();
+    }
     return timer;
   }
 

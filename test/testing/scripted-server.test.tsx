@@ -145,6 +145,8 @@ describe("scripted server (SPEC T2)", () => {
     unmount();
     await again.closed();
     expect(server.registry.stats().entries).toBe(0);
+    await vi.runOnlyPendingTimersAsync(); // the hook's last coalesced notification, if any
+    expect(vi.getTimerCount()).toBe(0); // nothing left running after unmount (SPEC T3)
   });
 });
 
