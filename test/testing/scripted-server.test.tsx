@@ -2,6 +2,7 @@
 
 import { inspect } from "node:util";
 import { cleanup, render, renderHook, screen, waitFor } from "@testing-library/react";
+import { StrictMode } from "react";
 import { serviceHealthRequest, useMaterializedView } from "react-submatview";
 import { Topic } from "react-submatview/gen";
 import {
@@ -129,6 +130,19 @@ describe("scripted server (SPEC T2)", () => {
     unmount();
     await stream?.closed();
     expect(server.open()).toEqual([]);
+  });
+
+  test("StrictMode's double mount opens one stream even with idle TTL 0 (SPEC H1, T3)", async () => {
+    server = createScriptedServer({ scenario: (s) => s.snapshot(3) });
+    render(
+      <StrictMode>
+        <Names service="web" />
+      </StrictMode>,
+      { wrapper: server.wrapper },
+    );
+    await waitFor(() => expect(server.registry.stats().openStreams).toBe(1));
+    await server.consumed();
+    expect(server.streams.map((s) => s.open)).toEqual([true]);
   });
 
   test("works under vi.useFakeTimers(): idle TTL 0 closes the stream on unmount without advancing (SPEC T3)", async () => {
