@@ -9,7 +9,7 @@ import {
   Topic,
 } from "react-submatview/gen";
 import { EventPublisher, type EventPublisherOptions, HealthCatalog } from "react-submatview/server";
-import { type RunningServer, serve } from "react-submatview/server/node";
+import { type RunningServer, type ServeOptions, serve } from "react-submatview/server/node";
 
 /**
  * How a test client reaches the server. The default ones run on `node:http` / `node:http2`
@@ -71,10 +71,13 @@ export interface TestServer {
 }
 
 /** The package's own Connect server on 127.0.0.1 over real HTTP, with a health catalog. */
-export async function startTestServer(options: EventPublisherOptions = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: EventPublisherOptions = {},
+  serveOptions: Omit<ServeOptions, "publisher"> = {},
+): Promise<TestServer> {
   const publisher = new EventPublisher(options);
   const catalog = new HealthCatalog(publisher);
-  const server = await serve({ publisher });
+  const server = await serve({ ...serveOptions, publisher });
   const transport = (protocol: Protocol = "connect") => createTestTransport(server.url, protocol);
   return {
     publisher,
