@@ -8,6 +8,7 @@ import {
 import { afterEach, describe, expect, test } from "vitest";
 import { ManualTimers } from "../support/manual-timers.js";
 import { startMaterializer } from "../support/materializer.js";
+import { capture } from "../support/outcome.js";
 import { ev, PushableClient } from "../support/pushable-client.js";
 
 let cleanup: (() => unknown) | undefined;
@@ -16,18 +17,6 @@ afterEach(async () => {
   cleanup = undefined;
 });
 
-/**
- * Watches a promise from now on (so a rejection is never unhandled); the returned check gives
- * its outcome once every queued microtask has run, or "pending" — it never hangs.
- */
-function capture<T>(promise: Promise<T>) {
-  const settled = promise.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  return () =>
-    Promise.race([settled, new Promise<"pending">((r) => setImmediate(() => r("pending")))]);
-}
 const closed = { error: expect.any(MaterializerClosedError) };
 
 async function live() {
