@@ -3,13 +3,14 @@
 import { inspect } from "node:util";
 import { cleanup, render, renderHook, screen, waitFor } from "@testing-library/react";
 import { StrictMode } from "react";
-import { serviceHealthRequest, useMaterializedView } from "react-submatview";
-import { Topic } from "react-submatview/gen";
+import { serviceHealthRequest, serviceListRequest, useMaterializedView } from "react-submatview";
+import { CatalogOp, Topic } from "react-submatview/gen";
 import {
   batch,
   Code,
   createScriptedServer,
   deregister,
+  event,
   register,
   type ScriptedServer,
   setStatus,
@@ -107,6 +108,20 @@ describe("scripted server (SPEC T2)", () => {
     expect(stream.open && api.open).toBe(true);
     await waitFor(() => expect(result.current[0]?.index).toBe(11n));
     expect(result.current[1]?.isLoading).toBe(true);
+  });
+
+  test("event() scripts any topic with the user's own payload (ServiceList, wildcard; SPEC P3, V3)", async () => {
+    server = createScriptedServer();
+    const { result } = renderHook(() => useMaterializedView(serviceListRequest()), {
+      wrapper: server.wrapper,
+    });
+    const stream = await server.next({ topic: Topic.ServiceList, subject: "*" });
+    const service = (Name: string, Op = CatalogOp.Register) =>
+      event({ case: "Service", value: { Op, Name } });
+    await stream.snapshot(4, [service("web"), service("api")]);
+    await stream.push(5, service("db"), service("web", CatalogOp.Deregister));
+    await waitFor(() => expect(result.current.index).toBe(5n));
+    expect(result.current.data?.services.map((s) => s.name)).toEqual(["api", "db"]);
   });
 
   test("steps out of the SPEC P5 order throw, with the fix in the message", async () => {
