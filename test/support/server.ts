@@ -16,8 +16,9 @@ import { type RunningServer, type ServeOptions, serve } from "react-submatview/s
  * (connect-node), where aborting a call closes its request and the server sees it (SPEC S8):
  * - `connect`, `grpc-web`: HTTP/1.1; `connect-h2`, `grpc-web-h2`: h2c; `grpc`: gRPC over h2c.
  * - `connect-fetch`, `grpc-web-fetch`: connect-web over Node's fetch (undici), as a browser
- *   would. In Node, aborting such a stream leaves undici's connection open and the server never
- *   learns of it: do not use them in tests that count server-side streams.
+ *   would. Whether an abort reaches the server then depends on undici's connection pool (it
+ *   has been seen to keep the connection open, so the server never learned of the abort): do
+ *   not use them in tests that count server-side streams.
  */
 export type Protocol =
   | "connect"
