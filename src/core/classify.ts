@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ProtocolError } from "./errors.js";
+import { ProtocolError, StreamResetError } from "./errors.js";
 
 /**
  * How the materializer reacts to a stream failure (SPEC M5, M6):
@@ -65,4 +65,35 @@ export function classifyFailure(error: unknown): FailureKind {
   if (terminalCodes.has(error.code)) return "terminal";
   if (error.code === Code.Unknown && error.rawMessage.includes("ACL not found")) return "terminal";
   return "retry";
+}
+
+/** What the materializer does about one failure (SPEC M5, M6). */
+export interface FailureReaction {
+  readonly kind: FailureKind;
+  /** Throw the view away and resubscribe at index 0. */
+  readonly resetView: boolean;
+  /** Stop `run` (a terminal error). */
+  readonly stop: boolean;
+  /** The error to publish to waiters and listeners; `undefined`: a silent retry. */
+  readonly surface: Error | undefined;
+}
+
+/**
+ * The reaction to `failure`; `consecutive` says whether a failure already happened since the
+ * last successful update. The first `Aborted` after a success is silent (most resets heal at
+ * once); a second one in a row surfaces a {@link StreamResetError}.
+ */
+export function reactionTo(failure: unknown, consecutive: boolean): FailureReaction {
+  const error = failure instanceof Error ? failure : new Error(String(failure));
+  const kind = classifyFailure(failure);
+  const resetView = kind === "reset" || kind === "fault";
+  let surface: Error | undefined = error;
+  if (kind === "reset") {
+    surface = consecutive
+      ? new StreamResetError("the server reset the stream again; rebuilding the view", {
+          cause: error,
+        })
+      : undefined;
+  }
+  return { kind, resetView, stop: kind === "terminal", surface };
 }

@@ -1,18 +1,13 @@
 import type { Event, SubscribeRequest } from "../gen/index.js";
-import { classifyFailure } from "./classify.js";
+import { reactionTo } from "./classify.js";
 import { defaultTimers } from "./default-timers.js";
-import {
-  abortError,
-  MaterializerClosedError,
-  ProtocolError,
-  StreamEndedError,
-  StreamResetError,
-} from "./errors.js";
+import { abortError, MaterializerClosedError, ProtocolError, StreamEndedError } from "./errors.js";
 import { FetchWaiters } from "./fetch-waiters.js";
+import { Listeners } from "./listeners.js";
 import { PublishedState } from "./materializer-state.js";
 import { RetryWaiter } from "./retry-waiter.js";
 import { safeLogger } from "./safe-logger.js";
-import { consumeFramed, type FramingTarget } from "./stream-framing.js";
+import { consumeStream, type FramingTarget } from "./stream-framing.js";
 import type {
   FetchOptions,
   FetchResult,
@@ -62,7 +57,7 @@ export class Materializer<TResult> {
   readonly #request: (index: bigint) => SubscribeRequest;
   readonly #logger: Required<Logger>;
   readonly #waiter: RetryWaiter;
-  readonly #listeners = new Set<() => void>();
+  readonly #listeners = new Listeners();
   readonly #waiters: FetchWaiters;
   /** The published state, kept as fields: a state object is only built when someone asks. */
   #status: MaterializerStatus = "connecting";
@@ -176,49 +171,31 @@ export class Materializer<TResult> {
 
   /** Handles one stream failure (M5, M6); returns false when `run` must stop. */
   #handleFailure(failure: unknown): boolean {
-    const error = failure instanceof Error ? failure : new Error(String(failure));
-    const kind = classifyFailure(failure);
+    const reaction = reactionTo(failure, this.#waiter.failures > 0);
     this.#logger.warn("subscribe stream failed", {
-      kind,
-      error: error.message,
+      kind: reaction.kind,
+      error: failure instanceof Error ? failure.message : String(failure),
       index: this.#index.toString(),
     });
-    if (kind === "terminal") {
+    if (reaction.stop) {
       this.#stopped = true;
-      this.#publish("failed", error, false);
+      this.#publish("failed", reaction.surface, false);
       return false;
     }
-    const consecutive = this.#waiter.failures > 0;
-    if (kind === "reset" || kind === "fault") this.#resetView();
-    // The first Aborted since a success is retried silently: most resets heal at once (M6).
-    if (kind === "reset" && !consecutive) return true;
-    const surfaced =
-      kind === "reset"
-        ? new StreamResetError("the server reset the stream again; rebuilding the view", {
-            cause: error,
-          })
-        : error;
-    this.#publish(this.#publishedIndex > 0n ? "reconnecting" : "connecting", surfaced, false);
+    if (reaction.resetView) this.#resetView();
+    if (reaction.surface) {
+      const status = this.#publishedIndex > 0n ? "reconnecting" : "connecting";
+      this.#publish(status, reaction.surface, false);
+    }
     return true;
   }
 
   /** One stream, from subscribe to its end: the event state machine of M3. */
   async #consume(signal: AbortSignal): Promise<void> {
-    // Our own controller: connect 2.1.2 cancels a server stream only through its signal.
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    const request = this.#request(this.#index);
     this.#streamOpen = true;
     try {
-      await consumeFramed(
-        this.#client.subscribe(request, { signal: controller.signal }),
-        request.Index,
-        this.#target,
-      );
+      await consumeStream(this.#client, this.#request(this.#index), signal, this.#target);
     } finally {
-      signal.removeEventListener("abort", onAbort);
-      controller.abort();
       this.#streamOpen = false;
     }
   }
@@ -291,23 +268,11 @@ export class Materializer<TResult> {
     this.#state?.freeze();
     this.#state = undefined;
     this.#waiters.notify(error, reset);
-    for (const listener of this.#listeners) {
-      try {
-        listener();
-      } catch (thrown) {
-        // A throwing listener must not break the stream or starve the other listeners.
-        queueMicrotask(() => {
-          throw thrown;
-        });
-      }
-    }
+    this.#listeners.notify();
   }
 
   /** `useSyncExternalStore`'s subscribe (M9). */
-  subscribe = (listener: () => void): (() => void) => {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  };
+  subscribe = this.#listeners.subscribe;
 
   /** `useSyncExternalStore`'s getSnapshot (M9): the same object until something changes. */
   getSnapshot = (): MaterializerState<TResult> => {

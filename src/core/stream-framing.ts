@@ -1,5 +1,6 @@
-import type { Event } from "../gen/index.js";
+import type { Event, SubscribeRequest } from "../gen/index.js";
 import { ProtocolError } from "./errors.js";
+import type { StreamClient } from "./types.js";
 
 /** What the framing state machine does with the events it has checked. */
 export interface FramingTarget {
@@ -7,6 +8,32 @@ export interface FramingTarget {
   apply(events: readonly Event[], index: bigint): void;
   /** A stale resume: throw the view away, a full snapshot follows. */
   reset(): void;
+}
+
+/**
+ * Opens one `Subscribe` stream and feeds it through {@link consumeFramed} to its end. The call
+ * gets its own AbortController, aborted when the stream ends or `signal` aborts: connect 2.1.2
+ * cancels a server stream only through its signal (a `break` would leave it open).
+ */
+export async function consumeStream(
+  client: StreamClient,
+  request: SubscribeRequest,
+  signal: AbortSignal,
+  target: FramingTarget,
+): Promise<void> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    await consumeFramed(
+      client.subscribe(request, { signal: controller.signal }),
+      request.Index,
+      target,
+    );
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    controller.abort();
+  }
 }
 
 /**
