@@ -41,10 +41,15 @@ console.log(
   `  ${catalog.serviceNames().length} services, ${rate} changes/s, index ${catalog.index}`,
 );
 
+// The first signal drains: open streams get "server is shutting down" (Unavailable, SPEC S7)
+// and resume elsewhere or later; a second signal exits at once.
+let stopping = false;
 const stop = async () => {
+  if (stopping) process.exit(1);
+  stopping = true;
   stopChurn();
   await server.close();
   process.exit(0);
 };
-process.once("SIGINT", stop);
-process.once("SIGTERM", stop);
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
