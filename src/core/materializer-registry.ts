@@ -7,6 +7,7 @@ import { Materializer } from "./materializer.js";
 import { RetryWaiter, type RetryWaiterOptions } from "./retry-waiter.js";
 import { safeLogger } from "./safe-logger.js";
 import { scheduleTask, subscribeCoalesced } from "./schedule-task.js";
+import { StreamBudget } from "./stream-budget.js";
 import type {
   DehydratedState,
   FetchOptions,
@@ -38,8 +39,7 @@ export interface MaterializerRegistryOptions {
   readonly baseUrl?: string;
 }
 
-/** Streams a page may hold to one `http:` origin before the registry warns (SPEC H6). */
-export const HTTP1_STREAM_BUDGET = 5;
+export { HTTP1_STREAM_BUDGET } from "./stream-budget.js";
 
 /** A reference on a registry entry; `release()` is idempotent. */
 export interface Lease<TResult> {
@@ -90,14 +90,11 @@ export class MaterializerRegistry {
   readonly #client: StreamClient;
   readonly #idleTtlMs: number;
   readonly #logger: Required<Logger>;
-  readonly #hasWarn: boolean;
   readonly #timers: Timers;
   readonly #retry: RetryWaiterOptions | undefined;
   readonly #entries = new Map<string, Entry>();
   readonly #dehydrated: Map<string, DehydratedEntry>;
-  readonly #baseUrl: string | undefined;
-  #running = 0;
-  #warnedBudget = false;
+  readonly #budget: StreamBudget;
   #disposed = false;
 
   constructor(options: MaterializerRegistryOptions) {
@@ -111,10 +108,12 @@ export class MaterializerRegistry {
     this.#client = client;
     this.#idleTtlMs = options.idleTtlMs ?? DEFAULT_IDLE_TTL_MS;
     this.#logger = safeLogger(options.logger);
-    this.#hasWarn = options.logger?.warn !== undefined;
     this.#timers = options.timers ?? defaultTimers;
     this.#retry = options.retry;
-    this.#baseUrl = options.baseUrl;
+    const hasWarn = options.logger?.warn !== undefined;
+    this.#budget = new StreamBudget(options.baseUrl, (message) =>
+      hasWarn ? this.#logger.warn(message) : console.warn(message),
+    );
     this.#dehydrated = new Map((options.dehydratedState?.entries ?? []).map((e) => [e.key, e]));
   }
 
@@ -298,11 +297,10 @@ export class MaterializerRegistry {
 
   #start(entry: Entry): void {
     entry.started = true;
-    this.#running++;
-    this.#checkBudget();
+    this.#budget.started();
     entry.materializer
       .run(entry.controller.signal)
-      .finally(() => this.#running--)
+      .finally(() => this.#budget.stopped())
       .then(
         () => {
           // Stopped by a terminal error (R5): evict once nobody holds it.
@@ -311,20 +309,6 @@ export class MaterializerRegistry {
         (error: unknown) =>
           this.#logger.error("materializer crashed", { key: entry.key, error: String(error) }),
       );
-  }
-
-  /** One warning when a browser page holds more streams than HTTP/1.1 allows (SPEC H6). */
-  #checkBudget(): void {
-    if (this.#warnedBudget || this.#running <= HTTP1_STREAM_BUDGET) return;
-    if (typeof document === "undefined" || !this.#baseUrl?.startsWith("http:")) return;
-    this.#warnedBudget = true;
-    const message =
-      `react-submatview: ${this.#running} live streams to ${new URL(this.#baseUrl).origin} over http:. ` +
-      "Browsers allow 6 HTTP/1.1 connections per origin and each stream holds one, so further " +
-      "requests to that origin will stall. Serve the API over HTTP/2 (https:), or share views " +
-      "(fewer distinct requests).";
-    if (this.#hasWarn) this.#logger.warn(message);
-    else console.warn(message);
   }
 
   #release(entry: Entry, evict: boolean): void {
