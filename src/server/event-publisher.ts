@@ -96,6 +96,11 @@ export class EventPublisher {
     return this.#index;
   }
 
+  /** The highest index any snapshot has reported (0 before the first): the next publish goes above it. */
+  get reportedIndex(): bigint {
+    return this.#reported;
+  }
+
   /** Registers a topic's snapshot function (S1). */
   registerTopic(topic: Topic, snapshot: SnapshotFunc, options: TopicOptions = {}): void {
     if (this.#topics.has(topic)) throw new Error(`topic ${Topic[topic]} is already registered`);

@@ -38,7 +38,7 @@ export class HealthCatalog {
 
   constructor(publisher: EventPublisher, options: HealthCatalogOptions = {}) {
     this.#publisher = publisher;
-    this.#datacenter = options.datacenter ?? "dc1";
+    this.#datacenter = options.datacenter ?? publisher.datacenter;
     publisher.registerTopic(Topic.ServiceHealth, (req, append) =>
       this.#snapshot(this.#state.health, req, append),
     );
@@ -59,9 +59,11 @@ export class HealthCatalog {
    * reported for it if that is higher (an empty catalog's snapshot reports 1, P5).
    */
   get index(): bigint {
-    // (Math.max takes no bigint.)
-    if (this.#reported > this.#publisher.index) return this.#reported;
-    return this.#publisher.index;
+    // Snapshots of other topics on a shared publisher raise its floor too (P5).
+    let index = this.#publisher.index;
+    if (this.#publisher.reportedIndex > index) index = this.#publisher.reportedIndex;
+    if (this.#reported > index) index = this.#reported;
+    return index;
   }
 
   /**

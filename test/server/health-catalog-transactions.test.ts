@@ -88,6 +88,30 @@ describe("SPEC P5/S6: an empty catalog's snapshot index is never reused by a tra
     expect(catalog.register(web(1))).toBe(2n);
     expect(publisher.index).toBe(2n);
   });
+
+  test("a snapshot of another topic on a shared publisher raises the catalog's next index too", () => {
+    const publisher = new EventPublisher();
+    // A user's own topic, registered before the catalog, snapshots empty at index 1.
+    publisher.registerTopic(Topic.MeshConfig, () => 0n);
+    const catalog = new HealthCatalog(publisher);
+    publisher
+      .subscribe(
+        create(SubscribeRequestSchema, {
+          Topic: Topic.MeshConfig,
+          Subject: { case: "NamedSubject", value: { Key: "mesh" } },
+        }),
+      )
+      .unsubscribe();
+    expect(publisher.reportedIndex).toBe(1n);
+    // Without the shared floor the catalog would try index 1, and the publisher refuses it.
+    expect(catalog.register(web(1))).toBe(2n);
+  });
+
+  test("the catalog's datacenter defaults to its publisher's", () => {
+    const catalog = new HealthCatalog(new EventPublisher({ datacenter: "eu-west" }));
+    catalog.register(web(1));
+    expect(catalog.instances("web")[0]?.Node?.Datacenter).toBe("eu-west");
+  });
 });
 
 describe("SPEC S3/S5: a transaction is all-or-nothing", () => {
