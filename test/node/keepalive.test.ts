@@ -88,7 +88,11 @@ for (const keepalive of [true, false]) {
     blackhole();
     const read = reader.next();
     read.catch(() => {});
-    expect(await outcome(read, 1500)).toBe(keepalive ? "failed: retry" : "pending");
+    // With pings the stream fails after ~200 ms (given 5 s on a loaded machine); without, it is
+    // still pending after 1.5 s (it would stay so forever).
+    expect(await outcome(read, keepalive ? 5000 : 1500)).toBe(
+      keepalive ? "failed: retry" : "pending",
+    );
     reader.close();
-  });
+  }, 15_000);
 }

@@ -95,7 +95,7 @@ for (const protocol of ["grpc", "connect-h2"] as const) {
       void materializer.run(stop.signal);
       return materializer;
     });
-    await within(opened(STREAMS), 5000, () => "the first server never saw every stream");
+    await within(opened(STREAMS), 10_000, () => "the first server never saw every stream");
     const state = () =>
       `${counter.open} client streams open, ${materializers.filter((m) => m.getSnapshot().status === "live").length} live`;
 
@@ -107,7 +107,7 @@ for (const protocol of ["grpc", "connect-h2"] as const) {
       server = await startTestServer({ authorizer: held.authorizer }, { port, closeGraceMs: 20 });
       await within(
         held.arrived,
-        5000,
+        10_000,
         () => `round ${round}: ${held.seen()} of ${STREAMS} streams reached the server; ${state()}`,
       );
     }
@@ -117,10 +117,10 @@ for (const protocol of ["grpc", "connect-h2"] as const) {
     server.catalog.populate({ services: 4, instancesPerService: 2, seed: 1 });
     await within(
       countSubscriptions(server.publisher)(STREAMS),
-      5000,
+      10_000,
       () => `server: ${server?.publisher.stats().subscribers} subscriptions; ${state()}`,
     );
     expect(server.publisher.stats().subscribers).toBe(STREAMS);
     expect(counter.open).toBe(STREAMS);
-  }, 30_000);
+  }, 90_000);
 }
