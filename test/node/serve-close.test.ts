@@ -2,6 +2,9 @@
 // (SPEC S7) before it cuts connections, and never leaves a client stream waiting on a response
 // that will not come (SPEC M2, M6: the client must see an error and resubscribe).
 
+import { once } from "node:events";
+import * as http2 from "node:http2";
+import * as net from "node:net";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { classifyFailure } from "react-submatview/core";
 import { StateChangeSubscription } from "react-submatview/gen";
@@ -125,4 +128,25 @@ describe("SPEC M2/M6: a stream the server has not answered when close() runs fai
     await closed;
     for (const reader of readers) reader.close();
   }, 20_000);
+});
+
+describe("close() does not wait out its grace for connections with nothing in flight", () => {
+  test("a connection that never sent a byte, an idle HTTP/1.1 keep-alive one, an idle h2c session", async () => {
+    server = await startTestServer({}, { closeGraceMs: 60_000 });
+    const port = server.server.port;
+    const silent = net.connect({ port, host: "127.0.0.1" });
+    silent.on("error", () => {});
+    await once(silent, "connect");
+    const keepAlive = net.connect({ port, host: "127.0.0.1" });
+    keepAlive.on("error", () => {});
+    keepAlive.write("GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n");
+    await once(keepAlive, "data"); // the 404, and the connection stays open
+    const session = http2.connect(server.url);
+    session.on("error", () => {});
+    await once(session, "remoteSettings");
+    // Bounded by the test's timeout, far below the 60 s grace.
+    await server.close();
+    if (!silent.closed) await once(silent, "close"); // the server closed it too
+    session.destroy();
+  });
 });
