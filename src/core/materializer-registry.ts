@@ -59,6 +59,8 @@ export interface RegistryStats {
   readonly refs: number;
   /** Subscribe streams open right now. */
   readonly openStreams: number;
+  /** `subscribe` listeners on the entries' materializers (hooks, `notify`, TanStack followers). */
+  readonly listeners: number;
   /** Entry keys; tokens appear only as hashes (SPEC R1). */
   readonly keys: readonly string[];
 }
@@ -243,11 +245,19 @@ export class MaterializerRegistry {
   stats(): RegistryStats {
     let refs = 0;
     let openStreams = 0;
+    let listeners = 0;
     for (const entry of this.#entries.values()) {
       refs += entry.refs;
+      listeners += entry.materializer.listenerCount;
       if (entry.materializer.streamOpen) openStreams++;
     }
-    return { entries: this.#entries.size, refs, openStreams, keys: [...this.#entries.keys()] };
+    return {
+      entries: this.#entries.size,
+      refs,
+      openStreams,
+      listeners,
+      keys: [...this.#entries.keys()],
+    };
   }
 
   /**

@@ -255,7 +255,13 @@ describe("SPEC R4-R6: lifetimes", () => {
     expect(timers.pending).toBe(1);
     expect(server.publisher.stats().subscribers).toBeGreaterThanOrEqual(2);
     registry.dispose();
-    expect(registry.stats()).toEqual({ entries: 0, refs: 0, openStreams: 0, keys: [] });
+    expect(registry.stats()).toEqual({
+      entries: 0,
+      refs: 0,
+      openStreams: 0,
+      listeners: 0,
+      keys: [],
+    });
     expect(timers.pending).toBe(0);
     expect(lease.materializer.listenerCount).toBe(0);
     await server.publisher.idle();

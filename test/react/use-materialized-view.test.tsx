@@ -153,7 +153,7 @@ describe("SPEC H1/H2: provider and hook over the real server", () => {
     await screen.findByText("web-1,web-2");
     view.unmount();
     await s.publisher.idle();
-    expect(seen?.stats()).toEqual({ entries: 0, refs: 0, openStreams: 0, keys: [] });
+    expect(seen?.stats()).toEqual({ entries: 0, refs: 0, openStreams: 0, listeners: 0, keys: [] });
     expect(s.publisher.stats()).toEqual({ subscribers: 0, buffers: 0, cachedSnapshots: 0 });
   });
 
