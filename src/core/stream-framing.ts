@@ -40,8 +40,10 @@ export async function consumeStream(
  * The event state machine of SPEC M3, for one stream. A stream started at index 0 expects a
  * snapshot; one started at N > 0 looks at its first event only: `NewSnapshotToFollow` resets
  * and expects a snapshot, anything else is live. Snapshot events are buffered and applied in
- * one update at `EndOfSnapshot`; each live wire event is one update. Framing in the wrong place
- * or an unknown payload throws a {@link ProtocolError} (M5).
+ * one update at `EndOfSnapshot`; each live wire event is one update. Framing in the wrong place,
+ * an unknown payload, a snapshot at index 0, a live event at or below the index already applied,
+ * or a live batch whose members do not all carry its index (P5) throws a {@link ProtocolError}
+ * (M5) before anything of it is applied.
  */
 export async function consumeFramed(
   stream: AsyncIterable<Event>,
@@ -51,6 +53,8 @@ export async function consumeFramed(
   let expectSnapshot = fromIndex === 0n;
   let first = true;
   let snapshot: Event[] = [];
+  /** The index of the last update applied from this stream (or resumed from). */
+  let applied = fromIndex;
   for await (const event of stream) {
     const payload = event.Payload;
     if (first && !expectSnapshot && payload.case === "NewSnapshotToFollow") {
@@ -67,7 +71,9 @@ export async function consumeFramed(
             `unexpected EndOfSnapshot at index ${event.Index} on a live stream`,
           );
         }
+        if (event.Index === 0n) throw new ProtocolError("EndOfSnapshot at index 0");
         target.apply(snapshot, event.Index);
+        applied = event.Index;
         snapshot = [];
         expectSnapshot = false;
         break;
@@ -77,12 +83,34 @@ export async function consumeFramed(
         throw new ProtocolError(`event at index ${event.Index} has an unknown payload`);
       case "EventBatch":
         if (expectSnapshot) snapshot.push(...payload.value.Events);
-        else target.apply(payload.value.Events, event.Index);
+        else {
+          checkLive(event, applied);
+          for (const member of payload.value.Events) {
+            if (member.Index !== event.Index)
+              throw new ProtocolError(
+                `batch at index ${event.Index} holds an event at index ${member.Index}`,
+              );
+          }
+          target.apply(payload.value.Events, event.Index);
+          applied = event.Index;
+        }
         break;
       default:
         // Each update gets its own array (V1): a view may keep it, as Go views may keep a slice.
         if (expectSnapshot) snapshot.push(event);
-        else target.apply([event], event.Index);
+        else {
+          checkLive(event, applied);
+          target.apply([event], event.Index);
+          applied = event.Index;
+        }
     }
   }
+}
+
+/** A live event must move the index forward (P5): one at or below it would be applied twice. */
+function checkLive(event: Event, applied: bigint): void {
+  if (event.Index <= applied)
+    throw new ProtocolError(
+      `live event at index ${event.Index} does not follow the applied index ${applied}`,
+    );
 }
