@@ -1,7 +1,12 @@
 /**
  * `materializedViewQueryOptions`: TanStack Query options over a shared registry entry (SPEC Q1).
  */
-import { type QueryFunctionContext, queryOptions } from "@tanstack/react-query";
+import {
+  type DataTag,
+  type QueryFunctionContext,
+  queryOptions,
+  type UnusedSkipTokenOptions,
+} from "@tanstack/react-query";
 import {
   classifyFailure,
   type MaterializedRequest,
@@ -59,7 +64,11 @@ const MAX_RETRIES = 3;
 export function materializedViewQueryOptions<TResult>(
   request: MaterializedRequest<TResult>,
   options: MaterializedQueryOptions,
-) {
+  // Named, not inferred: the inferred type's `queryFn?: … | undefined` breaks users' useQuery()
+  // under exactOptionalPropertyTypes (TS2769).
+): UnusedSkipTokenOptions<TResult, Error, TResult, MaterializedQueryKey> & {
+  queryKey: DataTag<MaterializedQueryKey, TResult, Error>;
+} {
   const { registry } = options;
   const queryKey: MaterializedQueryKey = [
     "react-submatview",
