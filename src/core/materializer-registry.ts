@@ -49,8 +49,10 @@ export interface Lease<TResult> {
   /**
    * Drops the reference. With `{ evict: true }` an entry nobody else holds is closed at once
    * instead of after the idle TTL (the TanStack adapter: the query cache's gcTime is the TTL).
+   * With `{ keepStoppedMs }` an entry stopped by a terminal error stays that long for peeks
+   * (a suspended render's retry must find the error, SPEC H2) instead of going at once (R5).
    */
-  release(options?: { evict?: boolean }): void;
+  release(options?: { evict?: boolean; keepStoppedMs?: number }): void;
 }
 
 export interface RegistryStats {
@@ -77,6 +79,8 @@ interface Entry {
   started: boolean;
   /** A longer idle TTL asked for by a reader (`useMaterializedView`'s `idleTtlMs`). */
   idleTtlMs?: number;
+  /** Stopped, unheld, kept a moment for a suspended render's retry (`keepStoppedMs`). */
+  lingering?: boolean;
 }
 
 export const DEFAULT_IDLE_TTL_MS = 5 * 60_000;
@@ -132,7 +136,13 @@ export class MaterializerRegistry {
     options: { idleTtlMs?: number } = {},
   ): Lease<TResult> {
     if (this.#disposed) throw new MaterializerClosedError("this MaterializerRegistry was disposed");
-    const entry = this.#entries.get(request.key) ?? this.#create(request);
+    let entry = this.#entries.get(request.key);
+    // R5: a stopped entry nobody holds (kept only for peeks) is never reused: start afresh.
+    if (entry?.materializer.stopped && entry.refs === 0) {
+      this.#evict(entry);
+      entry = undefined;
+    }
+    entry ??= this.#create(request);
     entry.refs++;
     // A reader may ask for a longer idle TTL than the registry's; the longest asked wins.
     if (
@@ -153,7 +163,7 @@ export class MaterializerRegistry {
       release: (options) => {
         if (released) return;
         released = true;
-        this.#release(entry, options?.evict ?? false);
+        this.#release(entry, options?.evict ?? false, options?.keepStoppedMs);
       },
     };
   }
@@ -314,15 +324,25 @@ export class MaterializerRegistry {
       .then(
         () => {
           // Stopped by a terminal error (R5): evict once nobody holds it.
-          if (entry.refs === 0) this.#evict(entry);
+          if (entry.refs === 0 && !entry.lingering) this.#evict(entry);
         },
         (error: unknown) =>
           this.#logger.error("materializer crashed", { key: entry.key, error: String(error) }),
       );
   }
 
-  #release(entry: Entry, evict: boolean): void {
+  #release(entry: Entry, evict: boolean, keepStoppedMs?: number): void {
     if (--entry.refs > 0 || this.#entries.get(entry.key) !== entry) return;
+    if (!evict && entry.materializer.stopped && keepStoppedMs !== undefined) {
+      // A suspended mount keeps no state: its retry render peeks, and must find the error
+      // rather than open a new stream and suspend again, once per round (SPEC H2, M6).
+      entry.lingering = true;
+      entry.expiry = this.#timers.setTimeout(() => {
+        entry.expiry = undefined;
+        if (entry.refs === 0) this.#evict(entry);
+      }, keepStoppedMs);
+      return;
+    }
     if (evict || entry.materializer.stopped) {
       this.#evict(entry);
       return;

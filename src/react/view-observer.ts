@@ -149,7 +149,8 @@ export class ViewObserver<TResult, TSelected> {
       // which would then open a new stream and suspend again, forever: keep it a little longer.
       const lease = this.#registry.acquire(this.#request, { idleTtlMs: SUSPENSE_GRACE_MS });
       this.#suspended = lease.materializer.fetch().finally(() => {
-        lease.release();
+        // A terminal error too: the retry render (a fresh mount) must find it, not re-subscribe.
+        lease.release({ keepStoppedMs: SUSPENSE_GRACE_MS });
         // Settled (a snapshot, or an error before one): a render still loading suspends anew
         // rather than re-throwing a settled promise in a loop.
         this.#suspended = undefined;
