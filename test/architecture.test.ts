@@ -54,6 +54,7 @@ describe("architecture", () => {
       react: ["gen", "core", "react"],
       tanstack: ["gen", "core", "react", "tanstack"],
       testing: ["gen", "core", "server", "react", "testing"],
+      devtools: ["gen", "core", "react", "devtools"],
     };
     const violations = [...graph].flatMap(([from, targets]) =>
       targets

@@ -22,6 +22,7 @@ export {
   HTTP1_STREAM_BUDGET,
   MaterializerRegistry,
 } from "./materializer-registry.js";
+export type { RegistryEntrySnapshot, RegistrySnapshot } from "./registry-snapshot.js";
 export type {
   KeyedRequestOptions,
   ServiceHealthRequestOptions,

@@ -4,6 +4,12 @@ import { defaultTimers } from "./default-timers.js";
 import { type DehydratedEntry, decodeSnapshot, encodeSnapshot } from "./dehydration.js";
 import { MaterializerClosedError } from "./errors.js";
 import { Materializer } from "./materializer.js";
+import {
+  countedView,
+  EntryTracker,
+  RegistryInspection,
+  type RegistrySnapshot,
+} from "./registry-snapshot.js";
 import { RetryWaiter, type RetryWaiterOptions } from "./retry-waiter.js";
 import { safeLogger } from "./safe-logger.js";
 import { scheduleTask, subscribeCoalesced } from "./schedule-task.js";
@@ -81,6 +87,8 @@ interface Entry {
   idleTtlMs?: number;
   /** Stopped, unheld, kept a moment for a suspended render's retry (`keepStoppedMs`). */
   lingering?: boolean;
+  /** What `inspect()` reports of the entry (counters, request description, idle expiry). */
+  readonly tracker: EntryTracker;
 }
 
 export const DEFAULT_IDLE_TTL_MS = 5 * 60_000;
@@ -102,6 +110,7 @@ export class MaterializerRegistry {
   readonly #dehydrated: Map<string, DehydratedEntry>;
   readonly #budget: StreamBudget;
   #disposed = false;
+  readonly #inspection: RegistryInspection<Entry>;
 
   constructor(options: MaterializerRegistryOptions) {
     const client =
@@ -121,6 +130,7 @@ export class MaterializerRegistry {
       hasWarn ? this.#logger.warn(message) : console.warn(message),
     );
     this.#dehydrated = new Map((options.dehydratedState?.entries ?? []).map((e) => [e.key, e]));
+    this.#inspection = new RegistryInspection(() => this.#entries.values(), this.#idleTtlMs);
   }
 
   get idleTtlMs(): number {
@@ -156,6 +166,8 @@ export class MaterializerRegistry {
       this.#timers.clearTimeout(entry.expiry);
       entry.expiry = undefined;
     }
+    entry.tracker.idleExpiresAt = null;
+    this.#inspection.changed();
     let released = false;
     return {
       materializer: entry.materializer as Materializer<TResult>,
@@ -252,6 +264,27 @@ export class MaterializerRegistry {
     return { entries };
   }
 
+  /**
+   * What the registry holds, for devtools and tests: one frozen, JSON-safe object per entry
+   * (request, subscribers, status, index, events applied, resets, idle TTL, last error), never
+   * a token (SPEC R1). The same array until something changes; `useSyncExternalStore`'s
+   * `getSnapshot`, paired with {@link subscribeInspect}.
+   *
+   * @example
+   * ```ts
+   * const rows = useSyncExternalStore(registry.subscribeInspect, registry.inspect);
+   * ```
+   */
+  readonly inspect = (): RegistrySnapshot => this.#inspection.getSnapshot();
+
+  /**
+   * Calls `listener` (at most once per task) when {@link inspect}'s answer changes; returns the
+   * unsubscribe. Materializers are only watched while someone subscribes: nothing runs per
+   * event otherwise.
+   */
+  readonly subscribeInspect = (listener: () => void): (() => void) =>
+    this.#inspection.subscribe(listener);
+
   stats(): RegistryStats {
     let refs = 0;
     let openStreams = 0;
@@ -280,8 +313,9 @@ export class MaterializerRegistry {
   }
 
   #create<TResult>(request: MaterializedRequest<TResult>): Entry {
+    const tracker = new EntryTracker(request as MaterializedRequest<unknown>);
     const materializer = new Materializer<TResult>({
-      view: request.createView(),
+      view: countedView(request.createView(), tracker),
       client: this.#client,
       request: (index) => request.subscribeRequest(index),
       logger: this.#logger,
@@ -310,8 +344,10 @@ export class MaterializerRegistry {
       expiry: undefined,
       watchers: new Set(),
       started: false,
+      tracker,
     };
     this.#entries.set(entry.key, entry);
+    this.#inspection.added(entry);
     return entry;
   }
 
@@ -332,7 +368,9 @@ export class MaterializerRegistry {
   }
 
   #release(entry: Entry, evict: boolean, keepStoppedMs?: number): void {
-    if (--entry.refs > 0 || this.#entries.get(entry.key) !== entry) return;
+    entry.refs--;
+    this.#inspection.changed();
+    if (entry.refs > 0 || this.#entries.get(entry.key) !== entry) return;
     if (!evict && entry.materializer.stopped && keepStoppedMs !== undefined) {
       // A suspended mount keeps no state: its retry render peeks, and must find the error
       // rather than open a new stream and suspend again, once per round (SPEC H2, M6).
@@ -352,11 +390,13 @@ export class MaterializerRegistry {
 
   /** Evicts an unreferenced entry after its idle TTL (R4); `acquire` cancels it. */
   #expireLater(entry: Entry): void {
+    const ttl = entry.idleTtlMs ?? this.#idleTtlMs;
+    entry.tracker.idleExpiresAt = Date.now() + ttl;
     entry.expiry = this.#timers.setTimeout(() => {
       entry.expiry = undefined;
       // Re-check on expiry: a reference taken meanwhile keeps the entry (TanStack's optionalRemove).
       if (entry.refs === 0) this.#evict(entry);
-    }, entry.idleTtlMs ?? this.#idleTtlMs);
+    }, ttl);
   }
 
   #evict(entry: Entry): void {
@@ -366,5 +406,6 @@ export class MaterializerRegistry {
     entry.expiry = undefined;
     for (const stop of [...entry.watchers]) stop();
     entry.controller.abort();
+    this.#inspection.removed(entry);
   }
 }

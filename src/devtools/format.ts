@@ -1,0 +1,15 @@
+/** Text of the inspector's cells: the token column and the idle-TTL countdown. */
+import type { RegistryEntrySnapshot } from "../core/index.js";
+
+/** "no", or "yes · <first 8 hex of the hash>": the token itself is never shown (SPEC R1). */
+export function tokenLabel(entry: RegistryEntrySnapshot): string {
+  return entry.hasToken ? `yes · ${entry.tokenHash.slice(0, 8)}` : "no";
+}
+
+/** "in use" while referenced; otherwise the idle TTL left, e.g. "4m 59s" or "12s". */
+export function formatIdle(entry: RegistryEntrySnapshot, now: number): string {
+  if (entry.idleExpiresAt === null) return "in use";
+  const seconds = Math.max(0, Math.ceil((entry.idleExpiresAt - now) / 1000));
+  const minutes = Math.floor(seconds / 60);
+  return minutes > 0 ? `${minutes}m ${String(seconds % 60).padStart(2, "0")}s` : `${seconds}s`;
+}

@@ -1,0 +1,166 @@
+// The registry's public snapshot API (SPEC E devtools, R1, R4): `inspect()` and
+// `subscribeInspect` report every entry as plain data, live, and never carry a token.
+
+import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  MaterializerRegistry,
+  serviceHealthRequest,
+  serviceListRequest,
+  tokenHash,
+} from "react-submatview/core";
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { ManualTimers } from "../support/manual-timers.js";
+import { ev, PushableClient } from "../support/pushable-client.js";
+
+const TOKEN = "s3cr3t-acl-token-7f3a9c21";
+
+let registry: MaterializerRegistry | undefined;
+afterEach(() => {
+  registry?.dispose();
+  registry = undefined;
+  vi.useRealTimers();
+});
+
+function setup(idleTtlMs = 60_000) {
+  const client = new PushableClient();
+  const timers = new ManualTimers();
+  registry = new MaterializerRegistry({ client, timers, idleTtlMs });
+  return { client, timers, registry };
+}
+
+/** Resolves at the next `subscribeInspect` notification (bounded by the test's timeout). */
+function nextChange(registry: MaterializerRegistry): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = registry.subscribeInspect(() => {
+      stop();
+      resolve();
+    });
+  });
+}
+
+describe("registry.inspect() (SPEC E devtools)", () => {
+  test("one plain entry per request: topic, subject, subscribers, status, index, events applied, resets", async () => {
+    const { client, registry } = setup();
+    expect(registry.inspect()).toEqual([]);
+    const lease = registry.acquire(serviceHealthRequest({ service: "web" }));
+    const stream = await client.next();
+    expect(registry.inspect()).toMatchObject([
+      { topic: "ServiceHealth", subject: "web", subscribers: 1, status: "connecting", index: "0" },
+    ]);
+    stream.push(ev.register(5n, "n1", "web-1"), ev.register(5n, "n2", "web-2"), ev.end(5n));
+    stream.push(ev.register(6n, "n3", "web-3"));
+    await stream.drained();
+    const [entry] = registry.inspect();
+    expect(entry).toMatchObject({
+      viewType: "service-health",
+      topic: "ServiceHealth",
+      subject: "web",
+      hasToken: false,
+      tokenHash: "anonymous",
+      subscribers: 1,
+      status: "live",
+      index: "6",
+      eventsApplied: 3,
+      resets: 0,
+      idleExpiresAt: null,
+      lastError: null,
+    });
+    // Immutable and identity-stable until something changes (useSyncExternalStore's contract).
+    expect(Object.isFrozen(registry.inspect())).toBe(true);
+    expect(Object.isFrozen(entry)).toBe(true);
+    expect(registry.inspect()).toBe(registry.inspect());
+    // Exact for any uint64 (SPEC P4), and JSON-safe.
+    stream.push(ev.register(18_446_744_073_709_551_615n, "n4", "web-4"));
+    await stream.drained();
+    expect(JSON.parse(JSON.stringify(registry.inspect()))[0].index).toBe("18446744073709551615");
+    lease.release();
+  });
+
+  test("a wildcard ServiceList entry reads subject '*'; a second reader adds a subscriber", () => {
+    const { registry } = setup();
+    const a = registry.acquire(serviceListRequest());
+    const b = registry.acquire(serviceListRequest());
+    expect(registry.inspect()).toMatchObject([
+      { topic: "ServiceList", subject: "*", subscribers: 2 },
+    ]);
+    b.release();
+    expect(registry.inspect()[0]?.subscribers).toBe(1);
+    a.release();
+  });
+
+  test("subscribeInspect notifies live (once per task) as events arrive, resets happen and entries go (SPEC R4, H5)", async () => {
+    const { client, timers, registry } = setup(30_000);
+    const lease = registry.acquire(serviceHealthRequest({ service: "web" }));
+    const stream = await client.next();
+    let calls = 0;
+    const stop = registry.subscribeInspect(() => calls++);
+    const changed = nextChange(registry);
+    // A burst: a snapshot and three live events, already buffered → one notification.
+    stream.push(ev.register(5n, "n1", "web-1"), ev.end(5n));
+    stream.push(ev.register(6n, "n1", "web-1"), ev.register(7n, "n1", "web-1"));
+    await stream.drained();
+    await changed;
+    expect(calls).toBe(1);
+    expect(registry.inspect()[0]).toMatchObject({ index: "7", eventsApplied: 3 });
+
+    // Aborted (a reset): the view is rebuilt from a fresh snapshot; resets counts it.
+    const afterReset = nextChange(registry);
+    stream.fail(new ConnectError("subscription closed by server", Code.Aborted));
+    const again = await client.next();
+    again.push(ev.register(9n, "n2", "web-2"), ev.end(9n));
+    await again.drained();
+    await afterReset;
+    expect(registry.inspect()[0]).toMatchObject({ index: "9", resets: 1, eventsApplied: 4 });
+
+    // Released: the idle TTL counts down from now; expiry removes the entry.
+    vi.useFakeTimers({ toFake: ["Date"], now: 1_000_000 });
+    lease.release();
+    expect(registry.inspect()[0]).toMatchObject({
+      subscribers: 0,
+      idleTtlMs: 30_000,
+      idleExpiresAt: 1_030_000,
+    });
+    const gone = nextChange(registry);
+    timers.advance(30_000);
+    await gone;
+    expect(registry.inspect()).toEqual([]);
+    stop();
+  });
+
+  test("nobody inspecting: no listener on any materializer; inspecting adds one per entry, unsubscribing removes them", async () => {
+    const { client, registry } = setup();
+    const lease = registry.acquire(serviceHealthRequest({ service: "web" }));
+    await client.next();
+    expect(registry.stats().listeners).toBe(0);
+    const stop = registry.subscribeInspect(() => {});
+    expect(registry.stats().listeners).toBe(1);
+    const other = registry.acquire(serviceHealthRequest({ service: "db" }));
+    expect(registry.stats().listeners).toBe(2);
+    stop();
+    expect(registry.stats().listeners).toBe(0);
+    other.release();
+    lease.release();
+  });
+
+  test("with a token present, the token is in no snapshot, no JSON and no error message — only its hash (SPEC R1)", async () => {
+    const { client, registry } = setup();
+    const lease = registry.acquire(serviceHealthRequest({ service: "web", token: TOKEN }));
+    const stream = await client.next();
+    expect(stream.request.Token).toBe(TOKEN); // the server does get it
+    stream.push(ev.register(5n, "n1", "web-1"), ev.end(5n));
+    await stream.drained();
+    // A server that echoes the token in an error: the inspector shows it redacted.
+    const failed = nextChange(registry);
+    stream.fail(new ConnectError(`ACL not found for token ${TOKEN}`, Code.PermissionDenied));
+    await failed;
+    expect(registry.inspect()[0]?.status).toBe("failed");
+    const [entry] = registry.inspect();
+    expect(entry).toMatchObject({ hasToken: true, tokenHash: tokenHash(TOKEN) });
+    expect(entry?.lastError).toContain("ACL not found for token [token]");
+    const json = JSON.stringify(registry.inspect());
+    expect(json).not.toContain(TOKEN);
+    expect(json).toContain(tokenHash(TOKEN));
+    expect(String(entry?.lastError)).not.toContain(TOKEN);
+    lease.release();
+  });
+});
