@@ -29,7 +29,8 @@ export interface MaterializerProviderProps {
  * Owns one {@link MaterializerRegistry} for its subtree (SPEC H1): views are shared by request
  * key, kept for the idle TTL after the last component lets go, and all closed when the provider
  * unmounts. Safe under StrictMode: the simulated unmount does not dispose the registry, so no
- * stream is torn down and rebuilt.
+ * stream is torn down and rebuilt. Safe under a Suspense boundary above it: a first render React
+ * throws away (a child suspended) is retried with the registry, and the stream, it started.
  *
  * A new `transport`, `idleTtlMs`, `baseUrl` or `retry` (compared field by field) replaces the
  * owned registry and disposes the old one, so the subtree follows the new backend: create the
@@ -56,8 +57,6 @@ export function MaterializerProvider(props: MaterializerProviderProps): ReactNod
   const retry = useShallowStable(props.retry);
   // The logger is forwarded to the latest prop, so an inline logger never replaces the registry;
   // only the set of levels it has matters (the registry falls back to console.warn without warn).
-  const logger = useRef(props.logger);
-  logger.current = props.logger;
   const levels = loggerLevels(props.logger);
   // The seed is read once, by the registry it seeds; a new object later is not a new backend.
   const seed = useRef(props.dehydratedState);
@@ -68,7 +67,16 @@ export function MaterializerProvider(props: MaterializerProviderProps): ReactNod
         "MaterializerProvider needs a `transport` (createConnectTransport({ baseUrl })) or a `registry`",
       );
     }
-    return new MaterializerRegistry({
+    const options = { idleTtlMs, baseUrl, retry, levels };
+    // A render React threw away (a child suspended on the first mount, the Suspense boundary
+    // above this provider) is retried from scratch: it must find the registry, and the stream,
+    // the discarded render started, or every retry opens a stream and suspends again (SPEC H1).
+    const pending = uncommitted.get(transport) ?? [];
+    const found = pending.find((p) => sameOptions(p.options, options));
+    if (found) return found.registry;
+    // Set right below, on every render: the registry always logs to the latest prop.
+    const logger: { current: Logger | undefined } = { current: undefined };
+    const registry = new MaterializerRegistry({
       transport,
       idleTtlMs,
       logger: forwardingLogger(logger, levels),
@@ -76,24 +84,76 @@ export function MaterializerProvider(props: MaterializerProviderProps): ReactNod
       dehydratedState: seed.current,
       baseUrl,
     });
+    loggers.set(registry, logger);
+    uncommitted.set(transport, [...pending, { registry, options }]);
+    committers.set(registry, () => {
+      const rest = (uncommitted.get(transport) ?? []).filter((p) => p.registry !== registry);
+      if (rest.length > 0) uncommitted.set(transport, rest);
+      else uncommitted.delete(transport);
+    });
+    return registry;
   }, [external, transport, idleTtlMs, baseUrl, retry, levels]);
+  const logger = owned && loggers.get(owned);
+  if (logger) logger.current = props.logger;
   useEffect(() => {
     if (!owned) return;
-    // A token per mount: a later mount replaces it, which cancels this mount's disposal.
+    commit(owned);
+    // One token per mount (two providers rendered together may share an uncommitted registry).
     const mount = {};
-    lifetimes.set(owned, mount);
+    const mounts = lifetimes.get(owned) ?? new Set<object>();
+    lifetimes.set(owned, mounts);
+    mounts.add(mount);
     return () => {
+      mounts.delete(mount);
       // StrictMode unmounts and remounts at once: dispose only if no remount followed. A
       // replaced registry (new transport or options) never remounts, so it is disposed.
       scheduleTask(() => {
-        if (lifetimes.get(owned) === mount) owned.dispose();
+        if (mounts.size === 0) owned.dispose();
       });
     };
   }, [owned]);
   return <RegistryContext.Provider value={external ?? owned}>{children}</RegistryContext.Provider>;
 }
 
-const lifetimes = new WeakMap<MaterializerRegistry, object>();
+/** The mounts of each owned registry: disposed when the last one goes (after a task). */
+const lifetimes = new WeakMap<MaterializerRegistry, Set<object>>();
+
+interface RegistryOptions {
+  readonly idleTtlMs: number | undefined;
+  readonly baseUrl: string | undefined;
+  readonly retry: RetryWaiterOptions | undefined;
+  readonly levels: string;
+}
+
+/**
+ * Registries created by a render that has not committed yet, per transport (weak: nothing is
+ * kept once the transport goes). Committing takes a registry out; one whose render never
+ * commits holds no stream past its idle TTL.
+ */
+const uncommitted = new WeakMap<
+  Transport,
+  readonly { readonly registry: MaterializerRegistry; readonly options: RegistryOptions }[]
+>();
+
+/** The logger holder each owned registry forwards to (the latest `logger` prop). */
+const loggers = new WeakMap<MaterializerRegistry, { current: Logger | undefined }>();
+
+/** Takes a registry out of {@link uncommitted}, once its provider has committed. */
+const committers = new WeakMap<MaterializerRegistry, () => void>();
+
+function commit(registry: MaterializerRegistry): void {
+  committers.get(registry)?.();
+  committers.delete(registry);
+}
+
+function sameOptions(a: RegistryOptions, b: RegistryOptions): boolean {
+  return (
+    a.idleTtlMs === b.idleTtlMs &&
+    a.baseUrl === b.baseUrl &&
+    shallowEqual(a.retry, b.retry) &&
+    a.levels === b.levels
+  );
+}
 
 /** `value`, or the previous value when every field is the same (one level deep). */
 function useShallowStable<T extends object>(value: T | undefined): T | undefined {
