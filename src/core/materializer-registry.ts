@@ -57,8 +57,10 @@ export interface Lease<TResult> {
    * instead of after the idle TTL (the TanStack adapter: the query cache's gcTime is the TTL).
    * With `{ keepStoppedMs }` an entry stopped by a terminal error stays that long for peeks
    * (a suspended render's retry must find the error, SPEC H2) instead of going at once (R5).
+   * With `{ keepMs }` a live entry this release leaves unheld stays at least that long, this
+   * once (a settled suspension's retry render must find it); its idle TTL is unchanged (R4).
    */
-  release(options?: { evict?: boolean; keepStoppedMs?: number }): void;
+  release(options?: { evict?: boolean; keepStoppedMs?: number; keepMs?: number }): void;
 }
 
 export interface RegistryStats {
@@ -175,7 +177,7 @@ export class MaterializerRegistry {
       release: (options) => {
         if (released) return;
         released = true;
-        this.#release(entry, options?.evict ?? false, options?.keepStoppedMs);
+        this.#release(entry, options?.evict ?? false, options?.keepStoppedMs, options?.keepMs);
       },
     };
   }
@@ -367,7 +369,7 @@ export class MaterializerRegistry {
       );
   }
 
-  #release(entry: Entry, evict: boolean, keepStoppedMs?: number): void {
+  #release(entry: Entry, evict: boolean, keepStoppedMs?: number, keepMs?: number): void {
     entry.refs--;
     this.#inspection.changed();
     if (entry.refs > 0 || this.#entries.get(entry.key) !== entry) return;
@@ -385,12 +387,12 @@ export class MaterializerRegistry {
       this.#evict(entry);
       return;
     }
-    this.#expireLater(entry);
+    this.#expireLater(entry, keepMs);
   }
 
-  /** Evicts an unreferenced entry after its idle TTL (R4); `acquire` cancels it. */
-  #expireLater(entry: Entry): void {
-    const ttl = entry.idleTtlMs ?? this.#idleTtlMs;
+  /** Evicts an unreferenced entry after its idle TTL, or `atLeastMs` (R4); `acquire` cancels it. */
+  #expireLater(entry: Entry, atLeastMs = 0): void {
+    const ttl = Math.max(entry.idleTtlMs ?? this.#idleTtlMs, atLeastMs);
     entry.tracker.idleExpiresAt = Date.now() + ttl;
     entry.expiry = this.#timers.setTimeout(() => {
       entry.expiry = undefined;

@@ -145,12 +145,13 @@ export class ViewObserver<TResult, TSelected> {
    */
   suspend(): Promise<unknown> {
     if (!this.#suspended) {
-      // With an idle TTL of 0 the entry would close between the settle and the retry render,
-      // which would then open a new stream and suspend again, forever: keep it a little longer.
-      const lease = this.#registry.acquire(this.#request, { idleTtlMs: SUSPENSE_GRACE_MS });
+      const lease = this.#registry.acquire(this.#request);
       this.#suspended = lease.materializer.fetch().finally(() => {
-        // A terminal error too: the retry render (a fresh mount) must find it, not re-subscribe.
-        lease.release({ keepStoppedMs: SUSPENSE_GRACE_MS });
+        // With an idle TTL of 0 the entry would close between the settle and the retry render,
+        // which would then open a new stream and suspend again, forever: keep it a little
+        // longer, this once (not the entry's idle TTL for good, SPEC R4, T3). A terminal error
+        // too: the retry render (a fresh mount) must find it, not re-subscribe.
+        lease.release({ keepMs: SUSPENSE_GRACE_MS, keepStoppedMs: SUSPENSE_GRACE_MS });
         // Settled (a snapshot, or an error before one): a render still loading suspends anew
         // rather than re-throwing a settled promise in a loop.
         this.#suspended = undefined;
