@@ -212,6 +212,20 @@ export const cases: readonly Case[] = [
     indexes: [0n, 0n],
   },
   {
+    // connect-es's default readMaxBytes is 0xffffffff and the registry cannot set one (it is a
+    // transport option): the header is accepted, the buffer allocated lazily, the cut detected.
+    name: "envelope claiming 4 GiB under the default readMaxBytes, then a cut",
+    kind: "retry",
+    bad: [
+      {
+        frames: [...prefix, { bytes: envelope(0, valid, 0xffffffff) }],
+        ending: { cut: "end" },
+      },
+    ],
+    error: (e) => e instanceof ConnectError,
+    indexes: [0n, 6n],
+  },
+  {
     name: "garbled Connect EndStreamResponse",
     kind: "retry",
     protocols: ["connect"],

@@ -39,6 +39,8 @@ export interface Plan {
 }
 
 export interface Sequence {
+  /** Materialize with a view that is not all-or-nothing (a user-written one). */
+  readonly naive: boolean;
   readonly txs: ReadonlyArray<{ readonly gap: number; readonly ops: readonly Op[] }>;
   readonly streams: readonly Plan[];
 }
@@ -63,6 +65,7 @@ export const arbPlan: fc.Arbitrary<Plan> = fc.record({
   ending: fc.constantFrom<Ending>("end", "aborted", "unavailable"),
 });
 export const arbSequence: fc.Arbitrary<Sequence> = fc.record({
+  naive: fc.boolean(),
   // At least two transactions: the last one is only ever sent by the final, good stream.
   txs: fc.array(
     fc.record({

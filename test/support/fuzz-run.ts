@@ -30,6 +30,8 @@ import {
   Topic,
 } from "react-submatview/gen";
 import { type BuiltStream, buildStream, History, type Sequence } from "./fuzz-model.js";
+import { blockingLoop, keepStates } from "./fuzz-observers.js";
+import { NaiveHealthView } from "./naive-view.js";
 import { ev } from "./pushable-client.js";
 import {
   envelope,
@@ -66,7 +68,7 @@ export async function runInMemory(sequence: Sequence): Promise<RunReport> {
     },
   };
   const materializer = new Materializer<ServiceHealthResult>({
-    view: new ServiceHealthView(),
+    view: sequence.naive ? new NaiveHealthView() : new ServiceHealthView(),
     client,
     waiter: new RetryWaiter(noBackoff),
     request: (index) =>
@@ -77,7 +79,9 @@ export async function runInMemory(sequence: Sequence): Promise<RunReport> {
       }),
   });
   const recorder = recordStates(materializer);
+  const kept = keepStates(materializer);
   const controller = new AbortController();
+  const loop = blockingLoop(materializer, controller.signal);
   const done = materializer.run(controller.signal).then(
     () => undefined,
     (error: unknown) => `run rejected: ${String(error)}`,
@@ -85,7 +89,13 @@ export async function runInMemory(sequence: Sequence): Promise<RunReport> {
   const final = await converge(materializer, history);
   controller.abort();
   recorder.stop();
+  kept.stop();
   const violations = check(history, built, requests, recorder.seen, final);
+  // States read long after they were published, and blocking answers, are never mixed either.
+  violations.push(...mixedStates(kept.read(), history.states).map((v) => `read late: ${v}`));
+  await loop.done;
+  violations.push(...loop.problems);
+  violations.push(...mixedStates(loop.answers, history.states).map((v) => `fetch: ${v}`));
   const rejected = await done;
   if (rejected) violations.push(rejected);
   return report(built, violations);
