@@ -41,9 +41,8 @@ class RestartingServer implements StreamClient {
   subscribe(request: SubscribeRequest, options: { signal: AbortSignal }): AsyncIterable<Event> {
     if (!this.down) return this.live.subscribe(request, options);
     this.refusedAt.push(this.clock.now);
-    return (async function* refused(): AsyncGenerator<Event> {
-      throw new ConnectError("connect ECONNREFUSED 127.0.0.1", Code.Unavailable);
-    })();
+    const refused = new ConnectError("connect ECONNREFUSED 127.0.0.1", Code.Unavailable);
+    return { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(refused) }) };
   }
 
   /** The server goes away: every open stream is cut, new attempts are refused. */
