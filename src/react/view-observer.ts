@@ -60,6 +60,8 @@ export class ViewObserver<TResult, TSelected> {
   #lastState: MaterializerState<TResult> | undefined;
   #result: ViewResult<TSelected> = LOADING;
   #suspended: Promise<unknown> | undefined;
+  /** Whether `#result.data` was selected from a value: `undefined` may be a slice (SPEC H2). */
+  #selected = false;
   #idleTtlMs: number | undefined;
 
   constructor(registry: MaterializerRegistry, request: MaterializedRequest<TResult>) {
@@ -99,6 +101,7 @@ export class ViewObserver<TResult, TSelected> {
     this.#lastState = state;
     if (!state) {
       this.#result = LOADING;
+      this.#selected = false;
       return this.#result;
     }
     const previous = this.#result;
@@ -107,7 +110,9 @@ export class ViewObserver<TResult, TSelected> {
     if (state.index !== 0n || state.value !== undefined) {
       const value = state.value as TResult;
       const selected = this.#select ? this.#select(value) : (value as unknown as TSelected);
-      const unchanged = previous.data !== undefined && this.#isEqual(previous.data, selected);
+      // An unchanged slice, `undefined` included, keeps the result and renders nothing (H5).
+      const unchanged = this.#selected && this.#isEqual(previous.data as TSelected, selected);
+      this.#selected = true;
       if (!unchanged) {
         data = selected;
         index = state.index;
