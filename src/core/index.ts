@@ -5,6 +5,8 @@
 
 export type { FailureKind } from "./classify.js";
 export { classifyFailure } from "./classify.js";
+export type { Connectivity, ConnectivityChange } from "./connectivity.js";
+export { alwaysOnline, browserConnectivity } from "./connectivity.js";
 export {
   abortError,
   MaterializerClosedError,

@@ -1,3 +1,4 @@
+import { browserConnectivity, type Connectivity } from "./connectivity.js";
 import { defaultTimers } from "./default-timers.js";
 import { abortError } from "./errors.js";
 import type { Timers } from "./types.js";
@@ -14,12 +15,24 @@ export interface RetryWaiterOptions {
   /** Source of randomness in [0, 1) (default Math.random). */
   readonly random?: () => number;
   readonly timers?: Timers;
+  /**
+   * The network and page state (default: the browser's `navigator.onLine`, `online`,
+   * `offline` and `visibilitychange`; always online elsewhere). Retries pause while offline and
+   * run at once when the device comes back online or the page becomes visible.
+   */
+  readonly connectivity?: Connectivity;
 }
 
 /**
  * Consul's default retry waiter for streams (SPEC M7): failure k = 1 retries at once; k ≥ 2
  * waits `min(200 ms · 2^(k-2), 60 s)` plus uniform jitter of up to 100 % of that. A successful
  * update calls `reset()`. Waits end early (rejecting with an AbortError) when the signal aborts.
+ *
+ * In a browser it also follows connectivity: while `navigator.onLine` is false a wait has no
+ * timer (no attempt is spent on a network that is down) and ends when the `online` event
+ * comes; `online`, and the page becoming visible (timers of hidden tabs are throttled, so a
+ * backoff may have stretched far beyond its delay), end a pending wait at once. Failures
+ * still count, so a server that stays down keeps its backoff.
  */
 export class RetryWaiter {
   readonly #minFailures: number;
@@ -28,6 +41,7 @@ export class RetryWaiter {
   readonly #jitter: number;
   readonly #random: () => number;
   readonly #timers: Timers;
+  readonly #connectivity: Connectivity;
   #failures = 0;
 
   constructor(options: RetryWaiterOptions = {}) {
@@ -37,6 +51,7 @@ export class RetryWaiter {
     this.#jitter = (options.jitterPercent ?? 100) / 100;
     this.#random = options.random ?? Math.random;
     this.#timers = options.timers ?? defaultTimers;
+    this.#connectivity = options.connectivity ?? browserConnectivity();
   }
 
   /** Consecutive failures since the last `reset()`. */
@@ -54,21 +69,46 @@ export class RetryWaiter {
     return base + Math.floor(base * this.#jitter * this.#random());
   }
 
-  /** Records a failure and waits the delay it calls for. */
+  /**
+   * Records a failure and waits the delay it calls for: paused while offline, cut short when
+   * the device comes back online or the page becomes visible.
+   */
   wait(signal: AbortSignal): Promise<void> {
     const ms = this.delay(++this.#failures);
     if (signal.aborted) return Promise.reject(abortError(signal));
-    if (ms === 0) return Promise.resolve();
+    const connectivity = this.#connectivity;
+    if (ms === 0 && connectivity.online) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        this.#timers.clearTimeout(handle);
-        reject(abortError(signal));
+      let handle: unknown;
+      let settled = false;
+      const disarm = () => {
+        if (handle !== undefined) this.#timers.clearTimeout(handle);
+        handle = undefined;
       };
-      const handle = this.#timers.setTimeout(() => {
+      const done = (settle: () => void) => {
+        if (settled) return;
+        settled = true;
+        disarm();
+        unsubscribe();
         signal.removeEventListener("abort", onAbort);
-        resolve();
-      }, ms);
+        settle();
+      };
+      // No timer while offline: nothing can succeed, so no attempt is spent until `online`.
+      const arm = () => {
+        if (handle !== undefined || !connectivity.online) return;
+        handle = this.#timers.setTimeout(() => {
+          handle = undefined;
+          done(resolve);
+        }, ms);
+      };
+      const onAbort = () => done(() => reject(abortError(signal)));
+      const unsubscribe = connectivity.subscribe((change) => {
+        if (change === "offline") disarm();
+        // Back online, or visible again after timers may have been throttled: retry now.
+        else if (connectivity.online) done(resolve);
+      });
       signal.addEventListener("abort", onAbort, { once: true });
+      arm();
     });
   }
 
