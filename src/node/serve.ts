@@ -2,6 +2,7 @@ import * as http from "node:http";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import * as net from "node:net";
+import * as tls from "node:tls";
 import { type ConnectRouter, cors } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { StateChangeSubscription } from "../gen/index.js";
@@ -29,10 +30,19 @@ export interface ServeOptions {
    * down" error) before it cuts the remaining connections. Default 2000 ms.
    */
   readonly closeGraceMs?: number;
+  /**
+   * A key and certificate (PEM): serve HTTPS instead, HTTP/2 or HTTP/1.1 by ALPN. Browsers
+   * speak HTTP/2 only over TLS, and without it a page can hold at most 6 streams to one origin
+   * (SPEC H6); over HTTP/2 they all share one connection.
+   */
+  readonly tls?: Pick<tls.SecureContextOptions, "key" | "cert">;
 }
 
 export interface RunningServer {
-  /** Base URL for Connect, gRPC-web and (over h2c) gRPC clients, e.g. `http://127.0.0.1:8080`. */
+  /**
+   * Base URL for Connect, gRPC-web and (over h2c) gRPC clients, e.g. `http://127.0.0.1:8080`
+   * (`https:` with the `tls` option).
+   */
   readonly url: string;
   readonly port: number;
   /** Destroys every open connection (a network fault, for tests and demos); keeps listening. */
@@ -58,7 +68,7 @@ const SNIFF_TIMEOUT_MS = 30_000;
 /**
  * Serves `subscribe.StateChangeSubscription` over the Connect, gRPC and gRPC-web protocols on
  * one port, speaking HTTP/1.1 and cleartext HTTP/2 (h2c, detected from the connection preface),
- * with CORS for browsers.
+ * or with `tls` HTTPS (HTTP/2 or HTTP/1.1, chosen by ALPN), with CORS for browsers.
  */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { publisher } = options;
@@ -114,7 +124,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     // are refused (the client retries elsewhere), never accepted and left unanswered.
     if (closing) session.close();
   });
-  const server = net.createServer((socket) => {
+  const accept = (socket: net.Socket): Connection => {
     const connection: Connection = { active: 0 };
     connections.set(socket, connection);
     // A client may reset the connection at any time, before a byte is read too: an 'error'
@@ -124,17 +134,32 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       connections.delete(socket);
       if (connections.size === 0) allClosed?.();
     });
-    sniffPreface(socket, SNIFF_TIMEOUT_MS, (protocol, head) => {
-      connection.protocol = protocol;
-      if (protocol === "h2") {
-        h2.emit("connection", replaySocket(socket, head));
-      } else {
-        socket.unshift(head);
-        h1.emit("connection", socket);
-        socket.resume();
-      }
+    return connection;
+  };
+  const secure = options.tls
+    ? tls.createServer({ ...options.tls, ALPNProtocols: ["h2", "http/1.1"] }, (socket) => {
+        const connection = accept(socket);
+        connection.protocol = socket.alpnProtocol === "h2" ? "h2" : "h1";
+        (connection.protocol === "h2" ? h2 : h1).emit("connection", socket);
+      })
+    : undefined;
+  // A failed handshake ends that connection only.
+  secure?.on("tlsClientError", (_error, socket) => socket.destroy());
+  const server =
+    secure ??
+    net.createServer((socket) => {
+      const connection = accept(socket);
+      sniffPreface(socket, SNIFF_TIMEOUT_MS, (protocol, head) => {
+        connection.protocol = protocol;
+        if (protocol === "h2") {
+          h2.emit("connection", replaySocket(socket, head));
+        } else {
+          socket.unshift(head);
+          h1.emit("connection", socket);
+          socket.resume();
+        }
+      });
     });
-  });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -160,7 +185,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   };
 
   return {
-    url: `http://${host}:${port}`,
+    url: `${secure ? "https" : "http"}://${host}:${port}`,
     port,
     dropConnections() {
       // A network fault: the TCP connections die, no HTTP/2 frame is sent on the way out.
