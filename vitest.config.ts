@@ -1,5 +1,10 @@
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vitest/config";
+import { storybookTest } from "@storybook/addon-vitest/vitest-plugin";
+import { playwright } from "@vitest/browser-playwright";
+import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
+import { chromiumAvailable, chromiumProvider } from "./test/browser/chromium.js";
+import { serverCommands } from "./test/browser/servers.js";
 
 const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
 
@@ -12,6 +17,65 @@ export const alias = [
   },
   { find: /^react-submatview$/, replacement: src("react/index.ts") },
 ];
+
+/** Debian's Chromium (never a downloaded browser); the browser projects run only where it exists. */
+const CHROMIUM = "/usr/bin/chromium";
+export const hasChromium = existsSync(CHROMIUM);
+
+/** Vitest browser mode on Debian's Chromium, headless (flags: ../shared/TOOLCHAIN.md). */
+export const chromium = {
+  enabled: true,
+  headless: true,
+  provider: playwright({
+    launchOptions: {
+      executablePath: CHROMIUM,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  }),
+  instances: [{ browser: "chromium" as const }],
+};
+
+/** Every story of .storybook/main.ts renders in Chromium and its play function passes. */
+const storybook = (): TestProjectInlineConfiguration => ({
+  resolve: { alias },
+  plugins: [storybookTest({ configDir: fileURLToPath(new URL("./.storybook", import.meta.url)) })],
+  // Pre-bundled up front: a dependency found mid-run reloads the page under a running story.
+  optimizeDeps: { include: ["@tanstack/react-query", "react-dom/client"] },
+  test: { name: "storybook", browser: chromium, testTimeout: 20_000 },
+});
+
+/**
+ * React, the hooks and the registry in real Chromium against the package's server on
+ * 127.0.0.1 (started by the globalSetup, driven by the commands): test/browser/.
+ */
+const browser: TestProjectInlineConfiguration = {
+  resolve: { alias },
+  test: {
+    name: "browser",
+    include: ["test/browser/**/*.test.tsx"],
+    globalSetup: ["test/browser/global-setup.ts"],
+    setupFiles: ["test/support/setup-dom.ts"],
+    // Timing assertions (how soon a view is live again) stay meaningful one file at a time.
+    fileParallelism: false,
+    testTimeout: 20_000,
+    browser: {
+      enabled: true,
+      headless: true,
+      provider: chromiumProvider(),
+      instances: [{ browser: "chromium" }],
+      commands: serverCommands,
+      screenshotFailures: false,
+    },
+  },
+};
 
 export default defineConfig({
   resolve: { alias },
@@ -32,10 +96,12 @@ export default defineConfig({
         test: {
           name: "jsdom",
           include: ["test/**/*.test.tsx", "examples/**/*.test.tsx"],
+          exclude: [...configDefaults.exclude, "test/browser/**"],
           environment: "jsdom",
           setupFiles: ["test/support/setup-dom.ts"],
         },
       },
+      ...(hasChromium ? [storybook()] : []),
     ],
   },
 });

@@ -5,7 +5,7 @@ const src = (path: string) => fileURLToPath(new URL(`../src/${path}`, import.met
 
 const config: StorybookConfig = {
   stories: ["../stories/**/*.stories.@(ts|tsx)", "../examples/**/*.stories.@(ts|tsx)"],
-  addons: ["@storybook/addon-docs"],
+  addons: ["@storybook/addon-docs", "@storybook/addon-vitest"],
   framework: { name: "@storybook/react-vite", options: {} },
   // Storybook's default react-docgen (react-docgen-typescript needs the TypeScript JS API,
   // which TypeScript 7 does not ship).
