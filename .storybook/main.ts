@@ -18,7 +18,7 @@ const config: StorybookConfig = {
       alias: [
         { find: /^react-submatview\/server\/node$/, replacement: src("node/index.ts") },
         {
-          find: /^react-submatview\/(core|server|gen|tanstack|testing)$/,
+          find: /^react-submatview\/(core|server|gen|tanstack|testing|devtools)$/,
           replacement: src("$1/index.ts"),
         },
         { find: /^react-submatview$/, replacement: src("react/index.ts") },

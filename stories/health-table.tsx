@@ -28,7 +28,7 @@ export interface HealthTableProps {
 export function HealthTable(props: HealthTableProps) {
   const { title, status, error, index, resets = 0, loading, nodes, stale } = props;
   return (
-    <section style={{ fontFamily: "system-ui, sans-serif", maxWidth: 720 }}>
+    <section aria-label={title} style={{ fontFamily: "system-ui, sans-serif", maxWidth: 720 }}>
       <header style={{ display: "flex", gap: 12, alignItems: "baseline" }}>
         <h3 style={{ margin: 0 }}>{title}</h3>
         <span data-testid="status" data-status={status}>
