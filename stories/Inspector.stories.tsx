@@ -29,7 +29,9 @@ const meta = {
       <ServiceHealthTable service="service-00" token={TOKEN} />
       <ServiceHealthTable service="service-01" />
       <BlockingPanel service="service-01" />
-      <RegistryInspector />
+      <div style={{ fontFamily: "system-ui, sans-serif" }}>
+        <RegistryInspector />
+      </div>
     </>
   ),
 } satisfies Meta<DatacenterArgs>;

@@ -27,7 +27,7 @@ export function BlockingPanel({ service, timeoutMs }: BlockingPanelProps) {
         blocking until index &gt; {index.toString()}
         {notModified ? " (the last query timed out: not modified)" : ""}
       </p>
-      <ol data-testid="answers" style={{ display: "flex", gap: 16, paddingLeft: 16 }}>
+      <ol data-testid="answers" style={{ display: "flex", gap: 16, padding: 0, listStyle: "none" }}>
         {answers.map((at) => (
           <li key={at.toString()}>answered at {at.toString()}</li>
         ))}
