@@ -9,9 +9,14 @@ import type { EventPublisherOptions } from "react-submatview/server";
 import { startTestServer, type TestServer } from "./server.js";
 
 /** How the authorizer answers a token: a filter, or one of the terminal ACL errors (SPEC M6). */
-export type AclVerdict = "allow" | "permission-denied" | "unauthenticated" | "acl-not-found";
+export type AclVerdict =
+  | "allow"
+  | "permission-denied"
+  | "unauthenticated"
+  | "acl-not-found"
+  | "aborted";
 
-export const terminalVerdicts: readonly Exclude<AclVerdict, "allow">[] = [
+export const terminalVerdicts: readonly Exclude<AclVerdict, "allow" | "aborted">[] = [
   "permission-denied",
   "unauthenticated",
   "acl-not-found",
@@ -54,6 +59,8 @@ export async function startAclServer(
           throw new ConnectError("unauthenticated", Code.Unauthenticated);
         case "acl-not-found":
           return null; // the publisher answers Unknown "ACL not found"
+        case "aborted": // a reset (M6), as a force-close racing the resubscribe would give
+          throw new ConnectError("subscription closed by server", Code.Aborted);
         case "allow": {
           const allowed = visible(token);
           if (!allowed) return null;
