@@ -102,6 +102,7 @@ export default defineConfig({
         },
       },
       ...(hasChromium ? [storybook()] : []),
+      ...(chromiumAvailable() ? [browser] : []),
     ],
   },
 });
