@@ -149,3 +149,54 @@ describe.each(Object.entries(readers))("SPEC R1: token switch A→B→A→B, %s"
     expect(s.attempts(B)).toBe(1);
   });
 });
+
+describe("SPEC R1/H4: a dehydrated snapshot seeds only its own token's entry", () => {
+  test("a client seeded with token A's server render never shows A's snapshot to a token-B component", {
+    timeout: 20_000,
+  }, async () => {
+    server = await startAclServer((token) => {
+      const allowed = prefixes[token];
+      return allowed ? (id) => allowed.some((p) => id.startsWith(p)) : undefined;
+    });
+    const s = server;
+    for (const id of ["web-a1", "web-b1", "web-s"]) {
+      s.catalog.register({ node: `node-${id}`, service: "web", id });
+    }
+    // The server render, for token A.
+    const rendering = new MaterializerRegistry({ transport: s.transport("connect") });
+    await rendering.get(web(A));
+    const state = JSON.parse(JSON.stringify(rendering.dehydrate()));
+    rendering.dispose();
+    expect(state.entries).toHaveLength(1);
+
+    const timers = new ManualTimers();
+    registry = new MaterializerRegistry({
+      transport: s.transport("connect"),
+      timers,
+      retry: { timers },
+      dehydratedState: state,
+    });
+    const renders: Rendered[] = [];
+    function Instances({ token }: { token: string }) {
+      const shown = ids(useMaterializedView(web(token)).data);
+      renders.push({ token, ids: shown });
+      return <p data-testid={label(token)}>{`${label(token)}:${shown?.join(",") ?? "none"}`}</p>;
+    }
+    render(
+      <MaterializerProvider registry={registry}>
+        <Instances token={B} />
+        <Instances token={A} />
+      </MaterializerProvider>,
+    );
+    // A's first render already shows its seed (not vacuous); B's never shows it.
+    expect(renders.find((r) => r.token === A)?.ids).toEqual(["web-a1", "web-s"]);
+    expect(renders.find((r) => r.token === B)?.ids).toBeUndefined();
+    await screen.findByText("B:web-b1,web-s");
+    const leaks = renders.flatMap((r) =>
+      (r.ids ?? [])
+        .filter((id) => !visibleTo(r.token, id))
+        .map((id) => `${label(r.token)} saw ${id}`),
+    );
+    expect(leaks, "token data leaked").toEqual([]);
+  });
+});
