@@ -1,12 +1,15 @@
 // The stories' decorator (stories/story-backend.tsx): each story run gets its own kit backend,
 // made from the story's args, reached by its play function and disposed after it (SPEC T1, T3).
-import { composeStories, setProjectAnnotations } from "@storybook/react-vite";
+import { composeStories, type StoryContext, setProjectAnnotations } from "@storybook/react-vite";
+import { cleanup, render, screen, waitFor } from "@testing-library/react";
 import { serviceHealthRequest } from "react-submatview";
+import type { Fault } from "react-submatview/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import preview from "../../.storybook/preview.js";
 import { catalogRows, shownRows } from "../../stories/play.js";
 import * as states from "../../stories/ServiceHealth.stories.js";
-import { datacenterOf, serverOf } from "../../stories/story-backend.js";
+import { ServiceHealthTable } from "../../stories/service-health-table.js";
+import { datacenterOf, serverOf, withStoryBackend } from "../../stories/story-backend.js";
 
 setProjectAnnotations(preview);
 const { Live, Failed } = composeStories(states);
@@ -19,6 +22,7 @@ function canvas(): HTMLElement {
   return element;
 }
 afterEach(() => {
+  cleanup();
   for (const element of canvases.splice(0)) element.remove();
 });
 
@@ -59,5 +63,28 @@ describe("stories' backend decorator", () => {
     // The change went through the delaying transport (not the datacenter's own registry).
     expect(performance.now() - started).toBeGreaterThanOrEqual(190);
     expect(shownRows(canvasElement)).toEqual(catalogRows(dc, "service-00"));
+  });
+
+  test("a toolbar fault picked while the story runs acts on its backend (kit's withSubmatview, SPEC P5)", async () => {
+    const canvasElement = canvas();
+    const Story = () => <ServiceHealthTable service="service-00" />;
+    const parameters = {};
+    const context = (fault: Fault) =>
+      ({
+        id: "toolbar",
+        parameters,
+        args: small,
+        globals: { submatviewFault: fault },
+        canvasElement,
+      }) as unknown as StoryContext;
+    const { rerender } = render(withStoryBackend(Story, context("none")), {
+      container: canvasElement,
+    });
+    const dc = await datacenterOf(canvasElement);
+    await waitFor(() => expect(shownRows(canvasElement)).toEqual(catalogRows(dc, "service-00")));
+    rerender(withStoryBackend(Story, context("reset")));
+    expect(await screen.findByText("resynced 1×")).toBeTruthy();
+    // The same datacenter: a fault never replaces the story's backend.
+    expect(await datacenterOf(canvasElement)).toBe(dc);
   });
 });
