@@ -24,6 +24,16 @@ export class MaterializerClosedError extends Error {
   override readonly name = "MaterializerClosedError";
 }
 
+/**
+ * A browser page holds more streams to one `http:` origin than HTTP/1.1 lets it open (SPEC
+ * H6): browsers open at most 6 connections per origin and each live stream holds one, so this
+ * view's stream waits, queued by the browser, until another stream ends. Not terminal: the
+ * view goes live (and the error clears) as soon as a connection frees up.
+ */
+export class ConnectionLimitError extends Error {
+  override readonly name = "ConnectionLimitError";
+}
+
 /** A DOMException-compatible AbortError (what `fetch` rejects with when its signal aborts). */
 export function abortError(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;

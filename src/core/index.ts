@@ -9,6 +9,7 @@ export type { Connectivity, ConnectivityChange } from "./connectivity.js";
 export { alwaysOnline, browserConnectivity } from "./connectivity.js";
 export {
   abortError,
+  ConnectionLimitError,
   MaterializerClosedError,
   ProtocolError,
   StreamEndedError,
@@ -21,6 +22,7 @@ export { Materializer } from "./materializer.js";
 export type { Lease, MaterializerRegistryOptions, RegistryStats } from "./materializer-registry.js";
 export {
   DEFAULT_IDLE_TTL_MS,
+  HTTP1_CONNECTIONS_PER_ORIGIN,
   HTTP1_STREAM_BUDGET,
   MaterializerRegistry,
 } from "./materializer-registry.js";

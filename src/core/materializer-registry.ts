@@ -45,7 +45,7 @@ export interface MaterializerRegistryOptions {
   readonly baseUrl?: string;
 }
 
-export { HTTP1_STREAM_BUDGET } from "./stream-budget.js";
+export { HTTP1_CONNECTIONS_PER_ORIGIN, HTTP1_STREAM_BUDGET } from "./stream-budget.js";
 
 /** A reference on a registry entry; `release()` is idempotent. */
 export interface Lease<TResult> {
@@ -355,7 +355,7 @@ export class MaterializerRegistry {
 
   #start(entry: Entry): void {
     entry.started = true;
-    this.#budget.started();
+    const stalled = this.#budget.started();
     entry.materializer
       .run(entry.controller.signal)
       .finally(() => this.#budget.stopped())
@@ -367,6 +367,8 @@ export class MaterializerRegistry {
         (error: unknown) =>
           this.#logger.error("materializer crashed", { key: entry.key, error: String(error) }),
       );
+    // Queued by the browser behind 6 HTTP/1.1 streams: say so instead of loading forever (H6).
+    if (stalled) entry.materializer.surface(stalled);
   }
 
   #release(entry: Entry, evict: boolean, keepStoppedMs?: number, keepMs?: number): void {

@@ -169,6 +169,16 @@ export class Materializer<TResult> {
     );
   }
 
+  /**
+   * Publishes a problem seen from outside the stream (a stream the browser queues behind its
+   * HTTP/1.1 connection limit, SPEC H6) with the current status and last good state; the next
+   * update clears it. Ignored once stopped.
+   */
+  surface(error: Error): void {
+    if (this.#stopped || this.#closed) return;
+    this.#publish(this.#status, error, false);
+  }
+
   /** Handles one stream failure (M5, M6); returns false when `run` must stop. */
   #handleFailure(failure: unknown): boolean {
     const reaction = reactionTo(failure, this.#waiter.failures > 0);
