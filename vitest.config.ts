@@ -1,7 +1,5 @@
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { storybookTest } from "@storybook/addon-vitest/vitest-plugin";
-import { playwright } from "@vitest/browser-playwright";
 import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
 import { chromiumAvailable, chromiumProvider } from "./test/browser/chromium.js";
 import { serverCommands } from "./test/browser/servers.js";
@@ -18,30 +16,8 @@ export const alias = [
   { find: /^react-submatview$/, replacement: src("react/index.ts") },
 ];
 
-/** Debian's Chromium (never a downloaded browser); the browser projects run only where it exists. */
-const CHROMIUM = "/usr/bin/chromium";
-export const hasChromium = existsSync(CHROMIUM);
-
-/** Vitest browser mode on Debian's Chromium, headless (flags: ../shared/TOOLCHAIN.md). */
-export const chromium = {
-  enabled: true,
-  headless: true,
-  provider: playwright({
-    launchOptions: {
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    },
-  }),
-  instances: [{ browser: "chromium" as const }],
-};
+/** Whether Debian's Chromium is here: the browser projects (stories, test/browser) run only then. */
+const withChromium = chromiumAvailable();
 
 /** Every story of .storybook/main.ts renders in Chromium and its play function passes. */
 const storybook = (): TestProjectInlineConfiguration => ({
@@ -49,7 +25,17 @@ const storybook = (): TestProjectInlineConfiguration => ({
   plugins: [storybookTest({ configDir: fileURLToPath(new URL("./.storybook", import.meta.url)) })],
   // Pre-bundled up front: a dependency found mid-run reloads the page under a running story.
   optimizeDeps: { include: ["@tanstack/react-query", "react-dom/client"] },
-  test: { name: "storybook", browser: chromium, testTimeout: 20_000 },
+  test: {
+    name: "storybook",
+    testTimeout: 20_000,
+    browser: {
+      enabled: true,
+      headless: true,
+      provider: chromiumProvider(),
+      instances: [{ browser: "chromium" }],
+      screenshotFailures: false,
+    },
+  },
 });
 
 /**
@@ -101,8 +87,7 @@ export default defineConfig({
           setupFiles: ["test/support/setup-dom.ts"],
         },
       },
-      ...(hasChromium ? [storybook()] : []),
-      ...(chromiumAvailable() ? [browser] : []),
+      ...(withChromium ? [storybook(), browser] : []),
     ],
   },
 });
