@@ -75,7 +75,7 @@ interface Rendered {
   readonly ids: readonly string[] | undefined;
 }
 
-describe.each(Object.entries(readers))("SPEC R1: token switch A→B→A→B, %s", (_name, read) => {
+describe.each(Object.entries(readers))("SPEC R1: token switch A→B→A→B, %s", (name, read) => {
   test("nothing of one token is ever rendered for the other, through the TTL grace and live events", {
     timeout: 20_000,
   }, async () => {
@@ -140,6 +140,7 @@ describe.each(Object.entries(readers))("SPEC R1: token switch A→B→A→B, %s"
     );
     expect(leaks, "token data leaked").toEqual([]);
     if (failure) throw failure;
+    process.stdout.write(`token-isolation ${name}: ${renders.length} renders checked\n`);
     // Not vacuous: both tokens rendered their own data.
     expect(renders.some((r) => r.token === B && r.ids?.includes("web-b1"))).toBe(true);
     expect(renders.some((r) => r.token === A && r.ids?.includes("web-a3"))).toBe(true);
