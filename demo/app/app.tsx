@@ -26,13 +26,11 @@ export function App() {
         </div>
         <FaultBar />
       </header>
+      <ServiceList selected={selected} onSelect={setSelected} />
       <main className="grid">
-        <ServiceList selected={selected} onSelect={setSelected} />
         <HealthTable service={selected} />
-        <div className="stack">
-          <BlockingPanel service={selected} />
-          <TanStackPanel service={TANSTACK_SERVICE} />
-        </div>
+        <BlockingPanel service={selected} />
+        <TanStackPanel service={TANSTACK_SERVICE} />
       </main>
       <RegistryInspector className="card inspector" title="Registry inspector" />
       <footer>

@@ -101,11 +101,11 @@ function useRounds(service: string, result: BlockingResult<StatusCounts>): Round
           : "update";
     const summary =
       kind === "reset"
-        ? "reset: the server's index went back"
+        ? "reset: the index went back"
         : kind === "timeout"
-          ? "timed out, not modified"
+          ? "timeout, not modified"
           : kind === "error"
-            ? "stream error: last good state"
+            ? "error, last good state"
             : "new state";
     setRounds((list) => [{ minIndex, index: result.index, kind, summary }, ...list].slice(0, 6));
   }, [service, result]);

@@ -8,8 +8,12 @@ export function ServiceList(props: { selected: string; onSelect: (service: strin
   );
   return (
     <section className="card services" aria-label="Services">
-      <h2>Services</h2>
-      <ViewStatus status={status} index={index} resets={resets} error={error} />
+      <div className="card-head">
+        <h2>
+          Services <small className="muted">ServiceList topic · click one to follow it</small>
+        </h2>
+        <ViewStatus status={status} index={index} resets={resets} error={error} />
+      </div>
       {isLoading && <p className="muted">loading…</p>}
       <ul data-testid="service-list">
         {data?.services.map(({ name }) => (

@@ -109,6 +109,28 @@ async function press(page: Page, action: string, answer: RegExp): Promise<void> 
   );
 }
 
+/**
+ * Presses a button whose fault cuts connections (a moment after the answer, which travels on
+ * one of them) and waits until a view saw it: every status change is recorded, so no polling
+ * gap can miss a short reconnecting spell, and nothing is read from the server mid-cut.
+ */
+async function pressAndSeeReconnecting(page: Page, action: string, answer: RegExp): Promise<void> {
+  await page.evaluate(`(() => {
+    window.sawReconnecting = false;
+    const observer = new MutationObserver(() => {
+      if (document.querySelector('.pill[data-status="reconnecting"]')) {
+        window.sawReconnecting = true;
+        observer.disconnect();
+      }
+    });
+    observer.observe(document.body, { attributes: true, subtree: true, attributeFilter: ["data-status"] });
+  })()`);
+  await press(page, action, answer);
+  await page.waitForFunction("window.sawReconnecting === true", undefined, {
+    timeout: CONVERGE_MS,
+  });
+}
+
 /** Waits until the health table's index passes `index` (live updates arrive). */
 async function waitForIndexAbove(page: Page, index: bigint): Promise<void> {
   await page.waitForFunction(
@@ -123,7 +145,7 @@ describe.skipIf(!hasChromium)("npm start in Chromium (issue 9 item 5)", () => {
     // 20 changes a second: service-00's rows change within a second or two.
     demo = await startDemo(["--rate", "20"]);
     browser = await launchChromium();
-    const page = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
+    const page = await browser.newPage({ viewport: { width: 1360, height: 880 } });
     const pageErrors: string[] = [];
     page.on("pageerror", (error) => pageErrors.push(error.message));
     // The first start builds the page (a few seconds); later ones serve the cached build.
@@ -144,16 +166,9 @@ describe.skipIf(!hasChromium)("npm start in Chromium (issue 9 item 5)", () => {
     // A dropped connection: views keep their data and resume (SPEC M6). A resumed stream is
     // quiet until something changes, so a view shows "reconnecting" until its next event (M4):
     // churn is still on here, and every view is live again within a second or two.
-    // Every status change is recorded (no polling gap can miss the short reconnecting spell).
-    await page.evaluate(`(() => {
-      window.sawReconnecting = false;
-      new MutationObserver(() => {
-        if (document.querySelector('.pill[data-status="reconnecting"]')) window.sawReconnecting = true;
-      }).observe(document.body, { attributes: true, subtree: true, attributeFilter: ["data-status"] });
-    })()`);
-    await press(page, "drop", /every connection dropped/);
+    await pressAndSeeReconnecting(page, "drop", /every connection dropped/);
     await page.waitForFunction(
-      `window.sawReconnecting && Array.from(document.querySelectorAll(".pill"), (p) => p.dataset.status).join() === "live,live,success"`,
+      `Array.from(document.querySelectorAll(".pill"), (p) => p.dataset.status).join() === "live,live,success"`,
       undefined,
       { timeout: CONVERGE_MS },
     );
@@ -167,7 +182,7 @@ describe.skipIf(!hasChromium)("npm start in Chromium (issue 9 item 5)", () => {
     expect(afterReset.resets).toBe(state.resets + 1);
 
     // The resume is refused: NewSnapshotToFollow, then a full snapshot (SPEC S6, M3).
-    await press(page, "new-snapshot", /NewSnapshotToFollow/);
+    await pressAndSeeReconnecting(page, "new-snapshot", /NewSnapshotToFollow/);
     const afterNewSnapshot = await expectConverged(page, demo.url);
     expect(afterNewSnapshot.resets).toBe(afterReset.resets + 1);
 
