@@ -21,6 +21,7 @@ export type { MaterializerDeps } from "./materializer.js";
 export { Materializer } from "./materializer.js";
 export type { Lease, MaterializerRegistryOptions, RegistryStats } from "./materializer-registry.js";
 export {
+  CONNECTION_LIMIT_GRACE_MS,
   DEFAULT_IDLE_TTL_MS,
   HTTP1_CONNECTIONS_PER_ORIGIN,
   HTTP1_STREAM_BUDGET,

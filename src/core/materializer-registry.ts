@@ -45,7 +45,11 @@ export interface MaterializerRegistryOptions {
   readonly baseUrl?: string;
 }
 
-export { HTTP1_CONNECTIONS_PER_ORIGIN, HTTP1_STREAM_BUDGET } from "./stream-budget.js";
+export {
+  CONNECTION_LIMIT_GRACE_MS,
+  HTTP1_CONNECTIONS_PER_ORIGIN,
+  HTTP1_STREAM_BUDGET,
+} from "./stream-budget.js";
 
 /** A reference on a registry entry; `release()` is idempotent. */
 export interface Lease<TResult> {
@@ -128,9 +132,12 @@ export class MaterializerRegistry {
     this.#timers = options.timers ?? defaultTimers;
     this.#retry = options.retry;
     const hasWarn = options.logger?.warn !== undefined;
-    this.#budget = new StreamBudget(options.baseUrl, (message) =>
-      hasWarn ? this.#logger.warn(message) : console.warn(message),
-    );
+    this.#budget = new StreamBudget({
+      baseUrl: options.baseUrl,
+      warn: (message) => (hasWarn ? this.#logger.warn(message) : console.warn(message)),
+      timers: this.#timers,
+      views: () => this.#runningViews(),
+    });
     this.#dehydrated = new Map((options.dehydratedState?.entries ?? []).map((e) => [e.key, e]));
     this.#inspection = new RegistryInspection(() => this.#entries.values(), this.#idleTtlMs);
   }
@@ -311,6 +318,7 @@ export class MaterializerRegistry {
    */
   dispose(): void {
     this.#disposed = true;
+    this.#budget.dispose();
     for (const entry of this.#entries.values()) this.#evict(entry);
   }
 
@@ -353,9 +361,15 @@ export class MaterializerRegistry {
     return entry;
   }
 
+  /** Views with a running stream: those the HTTP/1.1 budget may tell why they wait (H6). */
+  *#runningViews(): Iterable<Materializer<unknown>> {
+    for (const entry of this.#entries.values()) {
+      if (entry.started && !entry.materializer.stopped) yield entry.materializer;
+  }
+
   #start(entry: Entry): void {
     entry.started = true;
-    const stalled = this.#budget.started();
+    this.#budget.started();
     entry.materializer
       .run(entry.controller.signal)
       .finally(() => this.#budget.stopped())
@@ -367,13 +381,12 @@ export class MaterializerRegistry {
         (error: unknown) =>
           this.#logger.error("materializer crashed", { key: entry.key, error: String(error) }),
       );
-    // Queued by the browser behind 6 HTTP/1.1 streams: say so instead of loading forever (H6).
-    if (stalled) entry.materializer.surface(stalled);
   }
 
   #release(entry: Entry, evict: boolean, keepStoppedMs?: number, keepMs?: number): void {
     entry.refs--;
     this.#inspection.changed();
+    }
     if (entry.refs > 0 || this.#entries.get(entry.key) !== entry) return;
     if (!evict && entry.materializer.stopped && keepStoppedMs !== undefined) {
       // A suspended mount keeps no state: its retry render peeks, and must find the error

@@ -1,6 +1,6 @@
 /**
  * Issue 7 item 5, SPEC H6 in real Chromium: more live views than HTTP/1.1 allows a page per
- * origin (6 connections, each stream holds one). Over `http:` the 7th and 8th streams are
+ * origin (6 connections, each stream holds one). Over `http:` 2 of the 8 streams are
  * queued by the browser: their views must say so (a ConnectionLimitError naming the fix), not
  * load forever, and go live once a connection frees up. Over HTTPS with HTTP/2 (serve({ tls }))
  * all 8 share one connection and all go live.
@@ -44,7 +44,7 @@ const live = (view: HTMLElement) => view.dataset.status === "live";
 const errorOf = (view: HTMLElement) => view.querySelector('[role="alert"]')?.textContent ?? "";
 
 describe("SPEC H6: 8 distinct views to one origin", () => {
-  test("over http: (HTTP/1.1) 6 go live, the 7th and 8th show a ConnectionLimitError naming the fix, then go live when views leave", async () => {
+  test("over http: (HTTP/1.1) 6 go live, the 2 the browser queues show a ConnectionLimitError naming the fix, then go live when views leave", async () => {
     const { views, rerender } = await renderViews("limitH1", servers.limitH1);
     await waitFor(() => {
       expect(views.filter(live)).toHaveLength(6);
