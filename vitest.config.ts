@@ -44,6 +44,18 @@ const storybook = (): TestProjectInlineConfiguration => ({
  */
 const browser: TestProjectInlineConfiguration = {
   resolve: { alias },
+  // Pre-bundled up front: a dependency found mid-run would reload the page under a test.
+  optimizeDeps: {
+    include: [
+      "@bufbuild/protobuf",
+      "@connectrpc/connect",
+      "@connectrpc/connect-web",
+      "@testing-library/react",
+      "react",
+      "react-dom/client",
+      "react/jsx-dev-runtime",
+    ],
+  },
   test: {
     name: "browser",
     include: ["test/browser/**/*.test.tsx"],
