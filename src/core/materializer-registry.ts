@@ -116,6 +116,8 @@ export class MaterializerRegistry {
   readonly #dehydrated: Map<string, DehydratedEntry>;
   readonly #budget: StreamBudget;
   #disposed = false;
+  /** Stopped entries a new request replaced while someone still held them (R5). */
+  readonly #detached = new Set<Entry>();
   readonly #inspection: RegistryInspection<Entry>;
 
   constructor(options: MaterializerRegistryOptions) {
@@ -156,9 +158,16 @@ export class MaterializerRegistry {
   ): Lease<TResult> {
     if (this.#disposed) throw new MaterializerClosedError("this MaterializerRegistry was disposed");
     let entry = this.#entries.get(request.key);
-    // R5: a stopped entry nobody holds (kept only for peeks) is never reused: start afresh.
-    if (entry?.materializer.stopped && entry.refs === 0) {
-      this.#evict(entry);
+    // R5: a stopped entry is never handed to a new request (a refetch, a new component): it
+    // starts afresh. Those who still hold the stopped one keep it, and its error, until they
+    // let go; nobody holds one kept only for peeks.
+    if (entry?.materializer.stopped) {
+      if (entry.refs === 0) this.#evict(entry);
+      else {
+        this.#entries.delete(entry.key);
+        this.#detached.add(entry);
+        this.#inspection.removed(entry);
+      }
       entry = undefined;
     }
     entry ??= this.#create(request);
@@ -298,7 +307,7 @@ export class MaterializerRegistry {
     let refs = 0;
     let openStreams = 0;
     let listeners = 0;
-    for (const entry of this.#entries.values()) {
+    for (const entry of [...this.#entries.values(), ...this.#detached]) {
       refs += entry.refs;
       listeners += entry.materializer.listenerCount;
       if (entry.materializer.streamOpen) openStreams++;
@@ -320,6 +329,8 @@ export class MaterializerRegistry {
     this.#disposed = true;
     this.#budget.dispose();
     for (const entry of this.#entries.values()) this.#evict(entry);
+    for (const entry of this.#detached) this.#evict(entry);
+    this.#detached.clear();
   }
 
   #create<TResult>(request: MaterializedRequest<TResult>): Entry {
@@ -365,6 +376,7 @@ export class MaterializerRegistry {
   *#runningViews(): Iterable<Materializer<unknown>> {
     for (const entry of this.#entries.values()) {
       if (entry.started && !entry.materializer.stopped) yield entry.materializer;
+    }
   }
 
   #start(entry: Entry): void {
@@ -386,6 +398,9 @@ export class MaterializerRegistry {
   #release(entry: Entry, evict: boolean, keepStoppedMs?: number, keepMs?: number): void {
     entry.refs--;
     this.#inspection.changed();
+    if (entry.refs === 0 && this.#detached.delete(entry)) {
+      this.#evict(entry);
+      return;
     }
     if (entry.refs > 0 || this.#entries.get(entry.key) !== entry) return;
     if (!evict && entry.materializer.stopped && keepStoppedMs !== undefined) {

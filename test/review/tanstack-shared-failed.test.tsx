@@ -1,0 +1,88 @@
+/**
+ * Review (SPEC Q1, R5): a refetch after a terminal error is the next request and subscribes
+ * afresh, also while a `useMaterializedView` component of the same request still holds the
+ * failed entry (the entry keeps its error for that holder, but a new request never gets it).
+ */
+import { Code, ConnectError } from "@connectrpc/connect";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { cleanup, render, screen, waitFor } from "@testing-library/react";
+import {
+  MaterializerProvider,
+  MaterializerRegistry,
+  type ServiceHealthResult,
+  serviceHealthRequest,
+  useMaterializedView,
+} from "react-submatview";
+import { useMaterializedQuery } from "react-submatview/tanstack";
+import { afterEach, beforeAll, describe, expect, test } from "vitest";
+import { manualTanStackTimers, runDueRetries, within } from "../react/tanstack-support.js";
+import type { ManualTimers } from "../support/manual-timers.js";
+import { ev, PushableClient } from "../support/pushable-client.js";
+
+let gcTimers: ManualTimers;
+let registry: MaterializerRegistry | undefined;
+const queryClient = new QueryClient();
+
+beforeAll(() => {
+  gcTimers = manualTanStackTimers();
+});
+
+afterEach(() => {
+  cleanup();
+  queryClient.clear();
+  registry?.dispose();
+  registry = undefined;
+});
+
+const web = () => serviceHealthRequest({ service: "web", token: "secret-token-value" });
+const names = (r: ServiceHealthResult | undefined) =>
+  r?.nodes.map((n) => n.Service?.ID).join(",") ?? "";
+const denied = () => new ConnectError("token revoked", Code.PermissionDenied);
+
+function QueryList() {
+  const { data, error } = useMaterializedQuery(web());
+  return <p data-testid="q">{`query:${data ? names(data) : "none"}:${error?.message ?? ""}`}</p>;
+}
+
+function HookList() {
+  const { data, status } = useMaterializedView(web());
+  return <p data-testid="h">{`hook:${status}:${names(data)}`}</p>;
+}
+
+describe("SPEC Q1/R5: refetch after a terminal error while a hook holds the failed entry", () => {
+  test("the refetch opens one new stream and the query shows its data", {
+    timeout: 10_000,
+  }, async () => {
+    const client = new PushableClient();
+    registry = new MaterializerRegistry({ client, idleTtlMs: 60_000 });
+    render(
+      <QueryClientProvider client={queryClient}>
+        <MaterializerProvider registry={registry}>
+          <QueryList />
+          <HookList />
+        </MaterializerProvider>
+      </QueryClientProvider>,
+    );
+    const first = await client.next();
+    first.fail(denied());
+    await waitFor(() => expect(screen.getByTestId("q").textContent).toMatch(/token revoked/));
+    await waitFor(() => expect(screen.getByTestId("h").textContent).toBe("hook:failed:"));
+    await runDueRetries(gcTimers);
+    expect(client.streams).toHaveLength(1);
+
+    const refetched = queryClient.refetchQueries();
+    const second = await within(client.next(), "a new stream for the refetch");
+    expect(second.request.Index).toBe(0n);
+    second.push(ev.register(2n, "n1", "web-1"), ev.end(2n));
+    await within(refetched, "the refetch");
+    await screen.findByText("query:web-1:");
+    second.push(ev.register(3n, "n2", "web-2"));
+    await screen.findByText("query:web-1,web-2:");
+    expect(client.streams).toHaveLength(2);
+    // The hook keeps the stopped entry (and its error) until it lets go (R5); then nothing of
+    // it is left: one entry, held by the query's follower alone.
+    expect(screen.getByTestId("h").textContent).toBe("hook:failed:");
+    cleanup();
+    expect(registry.stats()).toMatchObject({ entries: 1, refs: 1, listeners: 1 });
+  });
+});
