@@ -1,234 +1,127 @@
 /**
- * `npm run bench:react`: one 10k-event stream over real HTTP on loopback, consumed by
- *   (a) useMaterializedView, (b) TanStack's experimental_streamedQuery (default reducer),
- *   (c) a naive useState + useEffect consumer that copies a Map per event.
- * Reports time from mount to the converged render and the number of renders, as ratios
- * measured in one run (issue "React", item 7). Events are pre-built and replayed so the
- * server's own cost does not dilute the ratios.
+ * Peers on the same stream, same process, over loopback HTTP (issue 10 item 2): one recorded
+ * stream (100 instances, then N live events) replayed by the package's server on 127.0.0.1,
+ * consumed through connect-web (binary) by
+ *   ours      useMaterializedView (shared registry, resume, resets);
+ *   streamed  TanStack Query experimental_streamedQuery, default reducer (array of chunks);
+ *   naive     useState + useEffect, a Map copied per event;
+ *   thin      useSyncExternalStore over a Map mutated in place, a new snapshot per event;
+ *   db        TanStack DB: a collection fed by the stream (one sync transaction per event),
+ *             useLiveQuery ordered by node name.
+ * Time is from mount to the render that shows the last event; renders are counted in the
+ * consumer. React 19 production build in jsdom. Rounds interleave the consumers.
  */
-import { JSDOM } from "jsdom";
+import "./lib/jsdom.js";
+import { type Chart, check, emit, type Figure, figure, median, quick } from "./lib/figures.js";
+import { connect, consumers, LABEL, type Outcome } from "./lib/react-consumers.js";
+import { INSTANCES, recording, replayServer } from "./lib/replay-server.js";
 
-const dom = new JSDOM("<!doctype html><div id=root></div>");
-Object.assign(globalThis, {
-  window: dom.window,
-  document: dom.window.document,
-  navigator: dom.window.navigator,
-});
+/** Fewer rounds than the core groups by default: a round at 40k events takes minutes. */
+const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3));
 
-const { create } = await import("@bufbuild/protobuf");
-const { createClient } = await import("@connectrpc/connect");
-const { createConnectTransport } = await import("@connectrpc/connect-web");
-const { QueryClient, QueryClientProvider, useQuery, experimental_streamedQuery } = await import(
-  "@tanstack/react-query"
-);
-const React = await import("react");
-const { createRoot } = await import("react-dom/client");
-const {
-  MaterializerProvider,
-  MaterializerRegistry,
-  serviceHealthRequest,
-  useMaterializedView,
-  uniqueId,
-} = await import("../src/react/index.js");
-const { CatalogOp, EventSchema, StateChangeSubscription, SubscribeRequestSchema, Topic } =
-  await import("../src/gen/index.js");
-const { EventPublisher } = await import("../src/server/index.js");
-const { serve } = await import("../src/node/index.js");
-type Event = import("../src/gen/index.js").Event;
+const SIZES = quick ? [500] : [10_000, 20_000, 40_000];
+/** streamedQuery's default reducer copies the array per chunk (quadratic): skipped above this. */
+const STREAMED_MAX = 20_000;
+/** TanStack DB renders once per event here (about 5 ms each): skipped above this. */
+const DB_MAX = 10_000;
+const skip = (name: string, n: number) =>
+  (name === "streamed" && n > STREAMED_MAX) || (name === "db" && n > DB_MAX);
 
-const INSTANCES = 100;
-const LIVE = Number(process.env.BENCH_EVENTS ?? 10_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const LAST = BigInt(LIVE + 1);
+const streams = Object.fromEntries(SIZES.map((n) => [`n${n}`, recording(n)]));
+const server = await replayServer(streams);
+connect(server.url);
 
-const health = (index: bigint, i: number, round: number): Event =>
-  create(EventSchema, {
-    Index: index,
-    Payload: {
-      case: "ServiceHealth",
-      value: {
-        Op: CatalogOp.Register,
-        CheckServiceNode: {
-          Node: { Node: `node-${i}`, Address: `10.0.0.${i}` },
-          Service: { ID: `web-${i}`, Service: "web", Port: 8080, Tags: [`r${round % 5}`] },
-          Checks: [{ Status: ["passing", "warning", "critical"][round % 3]! }],
-        },
-      },
-    },
-  });
-const replay: Event[] = [];
-for (let i = 0; i < INSTANCES; i++) replay.push(health(1n, i, 0));
-replay.push(create(EventSchema, { Index: 1n, Payload: { case: "EndOfSnapshot", value: true } }));
-for (let n = 0; n < LIVE; n++) replay.push(health(BigInt(n + 2), n % INSTANCES, n + 1));
-
-// A server that replays the recorded stream to every subscriber, then holds it open.
-const publisher = new EventPublisher();
-const server = await serve({
-  publisher,
-  routes(router) {
-    router.rpc(StateChangeSubscription.method.subscribe, async function* (_req, ctx) {
-      for (const event of replay) yield event;
-      await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
-    });
-  },
-});
-const transport = createConnectTransport({ baseUrl: server.url, useBinaryFormat: true });
-const request = serviceHealthRequest({ service: "web" });
-
-interface Outcome {
-  ms: number;
-  renders: number;
-}
-
-function measure(
-  element: (done: () => void, count: () => void) => React.ReactElement,
-): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const container = document.createElement("div");
-    const root = createRoot(container);
-    let renders = 0;
-    const start = performance.now();
-    let finished = false;
-    const done = () => {
-      if (finished) return;
-      finished = true;
-      const ms = performance.now() - start;
-      setTimeout(() => {
-        root.unmount();
-        resolve({ ms, renders });
-      }, 0);
-    };
-    root.render(element(done, () => renders++));
-  });
-}
-
-// (a) our hook.
-function Ours({ done, count }: { done: () => void; count: () => void }) {
-  const { data } = useMaterializedView(request);
-  count();
-  React.useEffect(() => {
-    if (data?.index === LAST) done();
-  });
-  return React.createElement("span", null, data?.nodes.length ?? 0);
-}
-async function runOurs(): Promise<Outcome> {
-  const registry = new MaterializerRegistry({ transport });
-  const outcome = await measure((done, count) =>
-    React.createElement(
-      MaterializerProvider,
-      { registry },
-      React.createElement(Ours, { done, count }),
-    ),
-  );
-  registry.dispose();
-  return outcome;
-}
-
-// (b) TanStack streamedQuery with its default reducer (an array of chunks).
-const client = createClient(StateChangeSubscription, transport);
-function Streamed({ done, count }: { done: () => void; count: () => void }) {
-  const { data } = useQuery({
-    queryKey: ["bench-streamed"],
-    queryFn: experimental_streamedQuery({
-      streamFn: ({ signal }) =>
-        client.subscribe(
-          create(SubscribeRequestSchema, {
-            Topic: Topic.ServiceHealth,
-            Subject: { case: "NamedSubject", value: { Key: "web" } },
-          }),
-          { signal },
-        ),
-    }),
-  });
-  count();
-  React.useEffect(() => {
-    if (data?.length === replay.length) done();
-  });
-  return React.createElement("span", null, data?.length ?? 0);
-}
-async function runStreamed(): Promise<Outcome> {
-  const queryClient = new QueryClient();
-  const outcome = await measure((done, count) =>
-    React.createElement(
-      QueryClientProvider,
-      { client: queryClient },
-      React.createElement(Streamed, { done, count }),
-    ),
-  );
-  queryClient.clear();
-  return outcome;
-}
-
-// (c) naive: useState + useEffect, a Map copied per event.
-function Naive({ done, count }: { done: () => void; count: () => void }) {
-  const [state, setState] = React.useState<{ index: bigint; nodes: Map<string, unknown> }>({
-    index: 0n,
-    nodes: new Map(),
-  });
-  count();
-  React.useEffect(() => {
-    const controller = new AbortController();
-    (async () => {
-      const stream = client.subscribe(
-        create(SubscribeRequestSchema, {
-          Topic: Topic.ServiceHealth,
-          Subject: { case: "NamedSubject", value: { Key: "web" } },
-        }),
-        { signal: controller.signal },
-      );
-      for await (const event of stream) {
-        if (event.Payload.case !== "ServiceHealth") continue;
-        const csn = event.Payload.value.CheckServiceNode!;
-        setState((s) => {
-          const nodes = new Map(s.nodes);
-          nodes.set(uniqueId(csn), csn);
-          return { index: event.Index, nodes };
-        });
-      }
-    })().catch(() => {});
-    return () => controller.abort();
-  }, []);
-  React.useEffect(() => {
-    if (state.index === LAST) done();
-  });
-  return React.createElement("span", null, state.nodes.size);
-}
-async function runNaive(): Promise<Outcome> {
-  return measure((done, count) => React.createElement(Naive, { done, count }));
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const results = { ours: [] as Outcome[], streamed: [] as Outcome[], naive: [] as Outcome[] };
-for (let r = 0; r < ROUNDS + 1; r++) {
-  const a = await runOurs();
-  const b = await runStreamed();
-  const c = await runNaive();
-  if (r > 0) {
-    results.ours.push(a);
-    results.streamed.push(b);
-    results.naive.push(c);
+const samples = new Map<string, Outcome[]>();
+for (let r = 0; r < rounds + 1; r++) {
+  for (const n of SIZES) {
+    for (const [name, run] of Object.entries(consumers)) {
+      if (skip(name, n)) continue;
+      (globalThis as { gc?: () => void }).gc?.();
+      const outcome = await run(n);
+      check(outcome.renders > 0, `${name} rendered`);
+      if (r > 0) samples.set(`${name}@${n}`, [...(samples.get(`${name}@${n}`) ?? []), outcome]);
+    }
   }
 }
 await server.close();
 
-const row = (name: string, outcomes: Outcome[], base: number) => {
-  const ms = median(outcomes.map((o) => o.ms));
-  return `| ${name} | ${ms.toFixed(0)} | ${(ms / base).toFixed(2)}× | ${median(outcomes.map((o) => o.renders))} |`;
-};
-const naiveMs = median(results.naive.map((o) => o.ms));
-const oursMs = median(results.ours.map((o) => o.ms));
-const streamedMs = median(results.streamed.map((o) => o.ms));
-console.log(
-  [
-    `## React consumers (${new Date().toISOString().slice(0, 10)}, node ${process.version}, jsdom, ${LIVE.toLocaleString("en")} live events over ${INSTANCES} instances, ${ROUNDS} rounds, medians)`,
-    "",
-    "| consumer | ms to converged render | ratio to naive | renders |",
-    "|---|---:|---:|---:|",
-    row("(a) useMaterializedView", results.ours, naiveMs),
-    row("(b) TanStack experimental_streamedQuery", results.streamed, naiveMs),
-    row("(c) naive useState + Map copy per event", results.naive, naiveMs),
-    "",
-    `(a) is ${(streamedMs / oursMs).toFixed(1)}× faster than (b) (target ≥ 5×); (a) takes ${(oursMs / naiveMs).toFixed(2)}× the time of (c) (target ≤ 1.2×).`,
-  ].join("\n"),
-);
+const ms = (name: string, n: number) => median(samples.get(`${name}@${n}`)!.map((o) => o.ms));
+const renders = (name: string, n: number) =>
+  median(samples.get(`${name}@${n}`)!.map((o) => o.renders));
+const has = (name: string, n: number) => samples.has(`${name}@${n}`);
+const figures: Figure[] = [];
+for (const n of SIZES) {
+  const at = `${n.toLocaleString("en")} events`;
+  const naive = { name: "naive", value: ms("naive", n) };
+  const thin = { name: "thin", value: ms("thin", n) };
+  figures.push(
+    figure(`naive useState, ${at}`, naive.value, "ms"),
+    figure(`thin useSyncExternalStore + Map, ${at}`, thin.value, "ms", naive),
+    figure(`ours vs naive, ${at}`, ms("ours", n), "ms", naive, { ratioAtMost: 1.1 }),
+    figure(`ours vs thin, ${at}`, ms("ours", n), "ms", thin, { ratioAtMost: 1.1 }),
+  );
+  if (has("db", n))
+    figures.push(
+      figure(`TanStack DB useLiveQuery vs ours (how many times slower), ${at}`, ms("db", n), "ms", {
+        name: "ours",
+        value: ms("ours", n),
+      }),
+    );
+  if (has("streamed", n))
+    figures.push(
+      figure(
+        `streamedQuery vs ours (how many times slower), ${at}`,
+        ms("streamed", n),
+        "ms",
+        { name: "ours", value: ms("ours", n) },
+        n === 20_000 ? { ratioAtLeast: 5 } : undefined,
+      ),
+    );
+  figures.push(
+    figure(
+      `renders, ours, ${at}`,
+      renders("ours", n),
+      "renders",
+      {
+        name: "naive's renders",
+        value: renders("naive", n),
+      },
+      { ratioAtMost: 1 },
+    ),
+    ...["thin", "db", "streamed"]
+      .filter((name) => has(name, n))
+      .map((name) => figure(`renders, ${LABEL[name]}, ${at}`, renders(name, n), "renders")),
+  );
+}
+const charts: Chart[] = [
+  {
+    kind: "line",
+    file: "react-peers",
+    title: "Mount to the render showing the last event (ms, median)",
+    xLabel: "live events in the stream (log scale)",
+    unit: "ms",
+    log: true,
+    series: Object.keys(consumers).map((name) => ({
+      name: LABEL[name]!,
+      points: SIZES.filter((n) => has(name, n)).map((n) => [n, ms(name, n)] as const),
+    })),
+  },
+  {
+    kind: "bar",
+    file: "react-renders",
+    title: `Renders to show ${SIZES[0]!.toLocaleString("en")} events (log scale)`,
+    unit: "renders",
+    log: true,
+    bars: Object.keys(consumers)
+      .filter((name) => has(name, SIZES[0]!))
+      .map((name) => ({ label: LABEL[name]!, value: renders(name, SIZES[0]!) })),
+  },
+];
+emit({
+  group: "react",
+  title: "React consumers side by side over loopback HTTP",
+  setup: `Node ${process.version}, React 19 (production) in jsdom, connect-web binary over HTTP/1.1 to the package's server on 127.0.0.1, ${INSTANCES} instances then N live events, ${rounds} rounds after a warm-up, consumers interleaved, medians. streamedQuery runs up to ${STREAMED_MAX.toLocaleString("en")} events (its default reducer copies the whole array per chunk: quadratic), TanStack DB up to ${DB_MAX.toLocaleString("en")} (it renders once per event).`,
+  figures,
+  charts,
+});
 process.exit(0);
