@@ -67,11 +67,14 @@ export function MaterializerProvider(props: MaterializerProviderProps): ReactNod
         "MaterializerProvider needs a `transport` (createConnectTransport({ baseUrl })) or a `registry`",
       );
     }
-    const options = { idleTtlMs, baseUrl, retry, levels };
+    const options = { idleTtlMs, baseUrl, retry, levels, seed: seed.current };
     // A render React threw away (a child suspended on the first mount, the Suspense boundary
     // above this provider) is retried from scratch: it must find the registry, and the stream,
     // the discarded render started, or every retry opens a stream and suspends again (SPEC H1).
-    const pending = uncommitted.get(transport) ?? [];
+    // Not on the server: there no render commits, and one request's registry (its seed, its
+    // entries) must never serve another's (SPEC H4); nothing suspends there either.
+    const pool = typeof window === "undefined" ? undefined : uncommitted;
+    const pending = pool?.get(transport) ?? [];
     const found = pending.find((p) => sameOptions(p.options, options));
     if (found) return found.registry;
     // Set right below, on every render: the registry always logs to the latest prop.
@@ -85,7 +88,8 @@ export function MaterializerProvider(props: MaterializerProviderProps): ReactNod
       baseUrl,
     });
     loggers.set(registry, logger);
-    uncommitted.set(transport, [...pending, { registry, options }]);
+    if (!pool) return registry;
+    pool.set(transport, [...pending, { registry, options }]);
     committers.set(registry, () => {
       const rest = (uncommitted.get(transport) ?? []).filter((p) => p.registry !== registry);
       if (rest.length > 0) uncommitted.set(transport, rest);
@@ -123,6 +127,7 @@ interface RegistryOptions {
   readonly baseUrl: string | undefined;
   readonly retry: RetryWaiterOptions | undefined;
   readonly levels: string;
+  readonly seed: DehydratedState | undefined;
 }
 
 /**
@@ -151,7 +156,8 @@ function sameOptions(a: RegistryOptions, b: RegistryOptions): boolean {
     a.idleTtlMs === b.idleTtlMs &&
     a.baseUrl === b.baseUrl &&
     shallowEqual(a.retry, b.retry) &&
-    a.levels === b.levels
+    a.levels === b.levels &&
+    a.seed === b.seed
   );
 }
 
