@@ -1,10 +1,10 @@
 /**
  * The large form of the malformed-input fuzzer (issue 7 item 2): SOAK_MALFORMED_RUNS generated
  * sequences (default 10,000) through a Materializer in memory, then SOAK_MALFORMED_HTTP_RUNS
- * (default 250) from the raw server over Connect (HTTP/1.1) and over gRPC (h2c) each. Prints
- * the sequences, streams and bad inputs by kind, and any shrunk counterexample with its seed.
+ * (default 250) from the raw server over each of Connect (HTTP/1.1), gRPC (h2c) and Connect
+ * over fetch (connect-web). Prints the sequences, streams and bad inputs by kind, and any
+ * shrunk counterexample with its seed.
  */
-import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import fc from "fast-check";
 import { arbSequence, type Sequence } from "../test/support/fuzz-model.js";
 import {
@@ -13,6 +13,7 @@ import {
   runInMemory,
   runOverHttp,
 } from "../test/support/fuzz-run.js";
+import { fuzzTransports } from "../test/support/fuzz-transports.js";
 import { startRawServer } from "../test/support/raw-server.js";
 import { trackUncaught } from "../test/support/reliability.js";
 
@@ -81,18 +82,13 @@ async function property(
 export async function runMalformedSoak(): Promise<number> {
   const uncaught = trackUncaught();
   let failed = await property("in memory", runs, runInMemory);
-  for (const httpVersion of ["1.1", "2"] as const) {
+  for (const t of fuzzTransports) {
     const target: HttpTarget = {
-      server: await startRawServer(httpVersion, (request) => target.script(request)),
+      server: await startRawServer(t.httpVersion, (request) => target.script(request)),
       script: () => ({ frames: [], ending: { cut: "destroy" } }),
     };
-    const baseUrl = target.server.url;
-    const transport =
-      httpVersion === "1.1"
-        ? createConnectTransport({ baseUrl, httpVersion, useBinaryFormat: true })
-        : createGrpcTransport({ baseUrl });
-    const label = httpVersion === "1.1" ? "Connect over HTTP/1.1" : "gRPC over h2c";
-    failed += await property(label, httpRuns, (s) => runOverHttp(s, target, transport));
+    const transport = t.make(target.server.url);
+    failed += await property(t.name, httpRuns, (s) => runOverHttp(s, target, transport));
     await target.server.close();
   }
   uncaught.stop();
