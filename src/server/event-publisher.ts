@@ -33,6 +33,14 @@ interface TopicRegistration {
   readonly snapshot: SnapshotFunc;
   readonly wildcard: boolean;
   readonly named: boolean;
+  /** Bumped by `refreshTopic`/`shutdown`: a snapshot begun before is never cached (S7). */
+  generation: number;
+}
+
+/** A stream whose token is being resolved: a revocation meanwhile must still reach it (S7). */
+interface PendingAuthorization {
+  readonly request: SubscribeRequest;
+  revoked: boolean;
 }
 
 interface TopicBuffer {
@@ -73,6 +81,7 @@ export class EventPublisher {
   readonly #buffers = new Map<string, TopicBuffer>();
   readonly #snapshots = new Map<string, CachedSnapshot>();
   readonly #subscriptions = new Set<Subscription>();
+  readonly #authorizing = new Map<SubscribeRequest, PendingAuthorization>();
   #idleWaiters: Array<() => void> = [];
   readonly #cacheTtlMs: number;
   readonly #timers: Timers;
@@ -108,6 +117,7 @@ export class EventPublisher {
       snapshot,
       wildcard: options.wildcard ?? false,
       named: options.named ?? topic !== Topic.ServiceList,
+      generation: 0,
     });
   }
 
@@ -140,12 +150,21 @@ export class EventPublisher {
   /**
    * Resolves `token` with the configured authorizer (S7): `undefined` when every event may be
    * read (no authorizer); throws `Unknown: ACL not found` when the token does not resolve.
+   * Given the `request` it authorizes, a `forceCloseToken` (or `refreshTopic`) that lands while
+   * the token resolves makes `subscribe(request)` fail with `Aborted`: the filter may be the
+   * revoked policy's (S7).
    */
-  async authorize(token: string): Promise<EventFilter | undefined> {
+  async authorize(token: string, request?: SubscribeRequest): Promise<EventFilter | undefined> {
     if (!this.#authorizer) return undefined;
-    const filter = await this.#authorizer(token);
-    if (!filter) throw new ConnectError("ACL not found", Code.Unknown);
-    return filter;
+    if (request) this.#authorizing.set(request, { request, revoked: false });
+    try {
+      const filter = await this.#authorizer(token);
+      if (!filter) throw new ConnectError("ACL not found", Code.Unknown);
+      return filter;
+    } catch (error) {
+      if (request) this.#authorizing.delete(request);
+      throw error;
+    }
   }
 
   /**
@@ -162,7 +181,10 @@ export class EventPublisher {
    * subject kind (wildcard or named) the topic does not serve.
    */
   subscribe(request: SubscribeRequest): Subscription {
+    const pending = this.#authorizing.get(request);
+    if (pending) this.#authorizing.delete(request);
     if (this.#shutdown) throw new ConnectError(SHUTTING_DOWN_MESSAGE, Code.Unavailable);
+    if (pending?.revoked) throw new ConnectError(FORCE_CLOSED_MESSAGE, Code.Aborted);
     checkDatacenter(request, this.datacenter);
     const topic = this.#topics.get(request.Topic);
     if (!topic) {
@@ -210,6 +232,8 @@ export class EventPublisher {
 
   /** Ends every stream of `token` with `Aborted` (S7; Consul: ACL token/role/policy change). */
   forceCloseToken(token: string): void {
+    for (const pending of this.#authorizing.values())
+      if (pending.request.Token === token) pending.revoked = true;
     for (const sub of this.#subscriptions) {
       if (sub.request.Token === token)
         sub.close(new ConnectError(FORCE_CLOSED_MESSAGE, Code.Aborted));
@@ -218,8 +242,11 @@ export class EventPublisher {
 
   /** Ends every stream of `topic` with `Aborted` and drops its cached snapshots (S7). */
   refreshTopic(topic: Topic): void {
-    if (!this.#topics.has(topic))
-      throw new Error(`topic ${Topic[topic] ?? topic} is not registered`);
+    const registration = this.#topics.get(topic);
+    if (!registration) throw new Error(`topic ${Topic[topic] ?? topic} is not registered`);
+    registration.generation++;
+    for (const pending of this.#authorizing.values())
+      if (pending.request.Topic === topic) pending.revoked = true;
     const prefix = bufferKey(topic, "");
     for (const key of [...this.#snapshots.keys()])
       if (key.startsWith(prefix)) this.#evictSnapshot(key);
@@ -232,6 +259,7 @@ export class EventPublisher {
   /** Ends every stream with "server is shutting down" and refuses new ones (S7). */
   shutdown(): void {
     this.#shutdown = true;
+    for (const topic of this.#topics.values()) topic.generation++;
     for (const key of [...this.#snapshots.keys()]) this.#evictSnapshot(key);
     for (const sub of this.#subscriptions)
       sub.close(new ConnectError(SHUTTING_DOWN_MESSAGE, Code.Unavailable));
@@ -261,10 +289,13 @@ export class EventPublisher {
     topic: TopicRegistration,
     topicBuffer: TopicBuffer,
   ): BufferItem {
+    const generation = topic.generation;
     return buildSnapshot(request, topic.snapshot, topicBuffer.buffer.tail, (head, index) => {
       if (index > this.#reported) this.#reported = index;
       if (
         this.#cacheTtlMs > 0 &&
+        // A snapshot begun before a refreshTopic may hold the old state: never reuse it (S7).
+        topic.generation === generation &&
         this.#buffers.get(key) === topicBuffer &&
         !this.#snapshots.has(key)
       ) {

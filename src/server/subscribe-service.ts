@@ -28,7 +28,7 @@ export function createSubscribeService(
     async *subscribe(request: SubscribeRequest, context: HandlerContext) {
       // Consul forwards by datacenter before it resolves the token.
       publisher.checkDatacenter(request);
-      const filter = await publisher.authorize(request.Token);
+      const filter = await publisher.authorize(request.Token, request);
       const subscription = publisher.subscribe(request);
       // Release on client abort even if the generator is parked in a `yield` whose write never
       // completes (a response destroyed mid-write): the publisher must not keep the buffer (S8).
