@@ -50,7 +50,7 @@ describe("architecture", () => {
       gen: ["gen"],
       core: ["gen", "core"],
       server: ["gen", "server"],
-      node: ["gen", "server", "node"],
+      node: ["gen", "core", "server", "node"],
       react: ["gen", "core", "react"],
       tanstack: ["gen", "core", "react", "tanstack"],
       testing: ["gen", "core", "server", "react", "testing"],

@@ -1,11 +1,18 @@
 /**
  * `react-submatview/server/node`: a ready-made Node server for the event publisher
- * (connect-node; HTTP/1.1 and h2c; Connect, gRPC and gRPC-web; CORS).
+ * (connect-node; HTTP/1.1 and h2c; Connect, gRPC and gRPC-web; CORS), the relay that serves
+ * browsers from Consul's servers (or another subscribe server), and the upstream transport
+ * for Consul servers' RPC port (SPEC section 9).
  */
 
 export type { ConsulTransportOptions, UpstreamTlsOptions } from "./consul-transport.js";
 export { createConsulTransport, upstreamTransport } from "./consul-transport.js";
+export type { RelayOptions, RelayStats } from "./relay.js";
+export { Relay } from "./relay.js";
+export type { RelayTopic } from "./relay-topics.js";
+export { defaultRelayTopics } from "./relay-topics.js";
+export { remoteAddressKey } from "./remote-address.js";
 export type { ConsulTlsOptions, ServerAddress } from "./rpc-connection.js";
 export { parseServerAddress, RPC_GRPC, RPC_TLS } from "./rpc-connection.js";
-export type { RunningServer, ServeOptions } from "./serve.js";
+export type { RunningServer, ServeOptions, SubscribeServer } from "./serve.js";
 export { serve } from "./serve.js";

@@ -3,11 +3,17 @@ import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import * as net from "node:net";
 import * as tls from "node:tls";
-import { type ConnectRouter, cors } from "@connectrpc/connect";
+import {
+  type ConnectRouter,
+  cors,
+  createContextValues,
+  type ServiceImpl,
+} from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { StateChangeSubscription } from "../gen/index.js";
 import type { EventPublisher } from "../server/event-publisher.js";
 import { createSubscribeService } from "../server/subscribe-service.js";
+import { remoteAddressKey } from "./remote-address.js";
 import { replaySocket, sniffPreface } from "./sniff-preface.js";
 
 type Handler = (
@@ -15,8 +21,18 @@ type Handler = (
   res: http.ServerResponse | http2.Http2ServerResponse,
 ) => void;
 
+/** A `StateChangeSubscription` implementation other than a publisher's (the relay's). */
+export interface SubscribeServer {
+  readonly service: ServiceImpl<typeof StateChangeSubscription>;
+  /** What `close()` calls to end every open stream ("server is shutting down"). */
+  shutdown(): void;
+}
+
 export interface ServeOptions {
-  readonly publisher: EventPublisher;
+  /** The publisher to serve; or `server` (e.g. a relay) instead. */
+  readonly publisher?: EventPublisher;
+  /** Serves this implementation instead of the publisher's. */
+  readonly server?: SubscribeServer;
   /** Default 127.0.0.1. */
   readonly host?: string;
   /** Default 0 (an ephemeral port). */
@@ -72,12 +88,16 @@ const SNIFF_TIMEOUT_MS = 30_000;
  */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { publisher } = options;
+  const subscribe = options.server ?? (publisher && publisherServer(publisher));
+  if (!subscribe) throw new Error("serve() needs a publisher or a server");
   const graceMs = options.closeGraceMs ?? 2000;
   const adapter = connectNodeAdapter({
     routes(router) {
-      router.service(StateChangeSubscription, createSubscribeService(publisher));
+      router.service(StateChangeSubscription, subscribe.service);
       options.routes?.(router);
     },
+    contextValues: (req) =>
+      createContextValues().set(remoteAddressKey, req.socket.remoteAddress ?? ""),
     fallback: options.fallback as Parameters<typeof connectNodeAdapter>[0]["fallback"],
   });
   const connections = new Map<net.Socket, Connection>();
@@ -199,7 +219,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
           if (connections.size === 0) resolve();
         });
         // Every open stream ends with "server is shutting down" (S7); its response is written.
-        publisher.shutdown();
+        subscribe.shutdown();
         for (const session of sessions) session.close();
         for (const [socket, connection] of connections) {
           if (connection.protocol === undefined) socket.destroy();
@@ -216,5 +236,12 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       })();
       return closing;
     },
+  };
+}
+
+function publisherServer(publisher: EventPublisher): SubscribeServer {
+  return {
+    service: createSubscribeService(publisher),
+    shutdown: () => publisher.shutdown(),
   };
 }

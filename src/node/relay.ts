@@ -1,0 +1,295 @@
+/**
+ * The relay (SPEC L1–L3): a `StateChangeSubscription` service that serves browsers from an
+ * upstream subscribe server (Consul's servers, or another publisher or relay), with one
+ * upstream stream per (topic, subject, token, partition, namespace, peer, datacenter) shared
+ * by every downstream stream of that key.
+ */
+import { create, toBinary } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  createClient,
+  type HandlerContext,
+  type ServiceImpl,
+  type Transport,
+} from "@connectrpc/connect";
+import { alwaysOnline } from "../core/connectivity.js";
+import { RetryWaiter, type RetryWaiterOptions } from "../core/retry-waiter.js";
+import type { Logger, StreamClient } from "../core/types.js";
+import {
+  type Event,
+  StateChangeSubscription,
+  type SubscribeRequest,
+  SubscribeRequestSchema,
+  type Topic,
+} from "../gen/index.js";
+import { wireEvent } from "../server/subscribe-service.js";
+import type { Subscription } from "../server/subscription.js";
+import { SHUTTING_DOWN_MESSAGE } from "../server/subscription.js";
+import type { Timers } from "../server/types.js";
+import { RelayChannel } from "./relay-channel.js";
+import { followUpstream } from "./relay-follower.js";
+import { defaultRelayTopics, type RelayTopic } from "./relay-topics.js";
+import { remoteAddressKey } from "./remote-address.js";
+
+export interface RelayOptions {
+  /** The upstream: a transport (`createConsulTransport`, `upstreamTransport`) or a client. */
+  readonly upstream: Transport | StreamClient;
+  /** How long an upstream stream stays open after its last downstream stream left (30 s). */
+  readonly idleTtlMs?: number;
+  /** Live items kept per key for resumes from the buffer (default 1024). */
+  readonly historySize?: number;
+  /** How long a resume at an index this relay has not reached waits for it (default 2 s). */
+  readonly resumeWaitMs?: number;
+  /** Downstream streams per key; more fail with `ResourceExhausted` (default 20,000). */
+  readonly maxStreamsPerKey?: number;
+  /** Downstream streams per client; more fail with `ResourceExhausted` (default 200). */
+  readonly maxStreamsPerClient?: number;
+  /**
+   * Who a stream's client is, for `maxStreamsPerClient`: default its IP address as `serve()`
+   * sees it; `undefined` exempts the stream (behind a proxy, read a header you trust instead).
+   */
+  readonly clientId?: (context: HandlerContext) => string | undefined;
+  /** Topics shared per key (default health and service list); others are relayed one to one. */
+  readonly topics?: ReadonlyMap<Topic, RelayTopic>;
+  readonly timers?: Timers;
+  /** Backoff of the upstream streams (Consul's: 200 ms doubling to 60 s, with jitter). */
+  readonly retry?: RetryWaiterOptions;
+  readonly logger?: Logger;
+}
+
+/** Counters for tests and operators; no key or token in them. */
+export interface RelayStats {
+  /** Upstream streams open or retrying: one per shared key, plus one per unshared stream. */
+  readonly upstreamStreams: number;
+  /** Downstream streams being served. */
+  readonly downstreamStreams: number;
+  /** Distinct clients with at least one stream. */
+  readonly clients: number;
+}
+
+interface Entry {
+  readonly channel: RelayChannel;
+  readonly stop: AbortController;
+  refs: number;
+  timer: unknown;
+}
+
+const defaultTimers: Timers = {
+  setTimeout: (callback, ms) => {
+    const handle = setTimeout(callback, ms);
+    handle.unref();
+    return handle;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+const defaultClientId = (context: HandlerContext) =>
+  context.values.get(remoteAddressKey) || undefined;
+
+/**
+ * Serve it with `serve({ server: relay })`. Notification contract per downstream stream: the
+ * upstream's events at the upstream's indexes (L2); a fresh stream gets a snapshot of the
+ * relay's state; a resume gets what followed from the relay's buffer, or `NewSnapshotToFollow`
+ * and a snapshot; upstream `Aborted` ends the key's streams with `Aborted`; a terminal upstream
+ * error ends the key's streams — that token's only — with the same code and message (L3).
+ *
+ * @example
+ * ```ts
+ * const relay = new Relay({ upstream: createConsulTransport({ servers: ["10.0.0.1:8300"] }) });
+ * const server = await serve({ server: relay, host: "0.0.0.0", port: 8080 });
+ * ```
+ */
+export class Relay {
+  readonly service: ServiceImpl<typeof StateChangeSubscription>;
+  readonly #client: StreamClient;
+  readonly #entries = new Map<string, Entry>();
+  readonly #clients = new Map<string, number>();
+  readonly #passThrough = new Set<AbortController>();
+  readonly #topics: ReadonlyMap<Topic, RelayTopic>;
+  readonly #timers: Timers;
+  readonly #options: RelayOptions;
+  #downstream = 0;
+  #closed = false;
+
+  constructor(options: RelayOptions) {
+    this.#options = options;
+    const upstream = options.upstream;
+    this.#client =
+      "subscribe" in upstream ? upstream : createClient(StateChangeSubscription, upstream);
+    this.#topics = options.topics ?? defaultRelayTopics;
+    this.#timers = options.timers ?? defaultTimers;
+    this.service = { subscribe: (request, context) => this.#subscribe(request, context) };
+  }
+
+  stats(): RelayStats {
+    return {
+      upstreamStreams: this.#entries.size + this.#passThrough.size,
+      downstreamStreams: this.#downstream,
+      clients: this.#clients.size,
+    };
+  }
+
+  /** Ends every stream with "server is shutting down" (`Unavailable`) and closes upstream. */
+  shutdown(): void {
+    this.#closed = true;
+    const error = new ConnectError(SHUTTING_DOWN_MESSAGE, Code.Unavailable);
+    for (const entry of this.#entries.values()) this.#stop(entry, error);
+    this.#entries.clear();
+    for (const controller of this.#passThrough) controller.abort(error);
+  }
+
+  async *#subscribe(request: SubscribeRequest, context: HandlerContext): AsyncGenerator<Event> {
+    if (this.#closed) throw new ConnectError(SHUTTING_DOWN_MESSAGE, Code.Unavailable);
+    const client = (this.#options.clientId ?? defaultClientId)(context);
+    const perClient = this.#options.maxStreamsPerClient ?? 200;
+    if (client !== undefined) {
+      const count = this.#clients.get(client) ?? 0;
+      if (count >= perClient) {
+        throw new ConnectError(
+          `relay: too many streams from this client (limit ${perClient}); share views or raise maxStreamsPerClient`,
+          Code.ResourceExhausted,
+        );
+      }
+      this.#clients.set(client, count + 1);
+    }
+    this.#downstream++;
+    try {
+      const topic = this.#topics.get(request.Topic);
+      if (topic) yield* this.#shared(request, context, topic);
+      else yield* this.#unshared(request, context);
+    } finally {
+      this.#downstream--;
+      if (client !== undefined) {
+        const count = this.#clients.get(client)! - 1;
+        if (count === 0) this.#clients.delete(client);
+        else this.#clients.set(client, count);
+      }
+    }
+  }
+
+  async *#shared(
+    request: SubscribeRequest,
+    context: HandlerContext,
+    topic: RelayTopic,
+  ): AsyncGenerator<Event> {
+    const key = channelKey(request);
+    const entry = this.#acquire(key, request, topic);
+    let subscription: Subscription | undefined;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      subscription?.unsubscribe();
+      this.#release(key, entry);
+    };
+    // Released on abort even if the generator is parked in a `yield` that never completes.
+    context.signal.addEventListener("abort", release, { once: true });
+    try {
+      subscription = await entry.channel.open(request, context.signal);
+      for (;;) {
+        const item = await subscription.next(context.signal);
+        // Live and snapshot items carry their wire event, encoded once for all streams.
+        yield wireEvent(item, undefined)!;
+      }
+    } finally {
+      context.signal.removeEventListener("abort", release);
+      release();
+    }
+  }
+
+  /** A topic the relay cannot share: one upstream stream per downstream stream. */
+  async *#unshared(request: SubscribeRequest, context: HandlerContext): AsyncGenerator<Event> {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(context.signal.reason);
+    context.signal.addEventListener("abort", onAbort, { once: true });
+    this.#passThrough.add(controller);
+    try {
+      yield* this.#client.subscribe(request, { signal: controller.signal });
+    } catch (error) {
+      if (controller.signal.reason instanceof ConnectError) throw controller.signal.reason;
+      throw error;
+    } finally {
+      context.signal.removeEventListener("abort", onAbort);
+      this.#passThrough.delete(controller);
+      controller.abort();
+    }
+  }
+
+  #acquire(key: string, request: SubscribeRequest, topic: RelayTopic): Entry {
+    let entry = this.#entries.get(key);
+    if (!entry) {
+      const created: Entry = {
+        channel: new RelayChannel({
+          topic,
+          historySize: this.#options.historySize ?? 1024,
+          resumeWaitMs: this.#options.resumeWaitMs ?? 2000,
+          timers: this.#timers,
+        }),
+        stop: new AbortController(),
+        refs: 0,
+        timer: undefined,
+      };
+      entry = created;
+      this.#entries.set(key, created);
+      void followUpstream({
+        client: this.#client,
+        request,
+        channel: created.channel,
+        waiter: new RetryWaiter({
+          timers: this.#timers,
+          connectivity: alwaysOnline,
+          ...this.#options.retry,
+        }),
+        signal: created.stop.signal,
+        // A terminal error fails this key only; the next request starts afresh (SPEC R5).
+        onTerminal: () => {
+          if (this.#entries.get(key) === created) this.#entries.delete(key);
+          this.#stop(created);
+        },
+        ...(this.#options.logger ? { logger: this.#options.logger } : {}),
+      });
+    }
+    const limit = this.#options.maxStreamsPerKey ?? 20_000;
+    if (entry.refs >= limit) {
+      throw new ConnectError(
+        `relay: too many streams for one subscription (limit ${limit}); raise maxStreamsPerKey or add relays`,
+        Code.ResourceExhausted,
+      );
+    }
+    if (entry.timer !== undefined) this.#timers.clearTimeout(entry.timer);
+    entry.timer = undefined;
+    entry.refs++;
+    return entry;
+  }
+
+  #release(key: string, entry: Entry): void {
+    if (--entry.refs > 0 || this.#entries.get(key) !== entry) return;
+    entry.timer = this.#timers.setTimeout(() => {
+      entry.timer = undefined;
+      if (entry.refs > 0 || this.#entries.get(key) !== entry) return;
+      this.#entries.delete(key);
+      this.#stop(entry);
+    }, this.#options.idleTtlMs ?? 30_000);
+  }
+
+  #stop(entry: Entry, error?: ConnectError): void {
+    if (entry.timer !== undefined) this.#timers.clearTimeout(entry.timer);
+    entry.timer = undefined;
+    if (error) entry.channel.close(error);
+    entry.stop.abort();
+  }
+}
+
+/**
+ * The key of a request's upstream stream: every field but the index, in canonical protobuf
+ * encoding (so the token, subject, partition, namespace, peer and datacenter all count). It
+ * holds the token's bytes: it stays inside the relay, never in stats, logs or errors.
+ */
+function channelKey(request: SubscribeRequest): string {
+  const bytes = toBinary(
+    SubscribeRequestSchema,
+    create(SubscribeRequestSchema, { ...request, Index: 0n }),
+  );
+  return Buffer.from(bytes).toString("latin1");
+}
