@@ -65,6 +65,12 @@ export interface Lease<TResult> {
    * once (a settled suspension's retry render must find it); its idle TTL is unchanged (R4).
    */
   release(options?: { evict?: boolean; keepStoppedMs?: number; keepMs?: number }): void;
+  /**
+   * Calls `callback` once when a new request replaced this lease's stopped entry with a fresh
+   * one (R5: a refetch, another component), so a holder may acquire again and follow it.
+   * Returns the unsubscribe.
+   */
+  onReplaced(callback: () => void): () => void;
 }
 
 export interface RegistryStats {
@@ -87,6 +93,8 @@ interface Entry {
   expiry: unknown;
   /** Stops of the entry's `notify` subscriptions, run on eviction (no listener survives). */
   readonly watchers: Set<() => void>;
+  /** Holders to tell when a new request replaces this stopped entry (`Lease.onReplaced`). */
+  readonly replaced: Set<() => void>;
   /** Whether `run` was started (a seeded entry waits, streamless, for its first reference). */
   started: boolean;
   /** A longer idle TTL asked for by a reader (`useMaterializedView`'s `idleTtlMs`). */
@@ -167,6 +175,8 @@ export class MaterializerRegistry {
         this.#entries.delete(entry.key);
         this.#detached.add(entry);
         this.#inspection.removed(entry);
+        for (const callback of [...entry.replaced]) callback();
+        entry.replaced.clear();
       }
       entry = undefined;
     }
@@ -194,6 +204,11 @@ export class MaterializerRegistry {
         if (released) return;
         released = true;
         this.#release(entry, options?.evict ?? false, options?.keepStoppedMs, options?.keepMs);
+      },
+      onReplaced: (callback) => {
+        const once = () => callback();
+        entry.replaced.add(once);
+        return () => entry.replaced.delete(once);
       },
     };
   }
@@ -364,6 +379,7 @@ export class MaterializerRegistry {
       refs: 0,
       expiry: undefined,
       watchers: new Set(),
+      replaced: new Set(),
       started: false,
       tracker,
     };

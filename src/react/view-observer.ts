@@ -5,7 +5,7 @@ import type {
   MaterializerState,
   MaterializerStatus,
 } from "../core/index.js";
-import { subscribeCoalesced } from "../core/schedule-task.js";
+import { scheduleTask, subscribeCoalesced } from "../core/schedule-task.js";
 
 /** What `useMaterializedView` returns (SPEC H2). */
 export interface ViewResult<TData> {
@@ -82,18 +82,45 @@ export class ViewObserver<TResult, TSelected> {
   }
 
   subscribe = (listener: () => void): (() => void) => {
-    const lease = this.#registry.acquire(this.#request, { idleTtlMs: this.#idleTtlMs });
-    this.#lease = lease;
+    let closed = false;
+    let lease = this.#acquire();
     this.#listeners++;
-    const unsubscribe = subscribeCoalesced(lease.materializer.subscribe, listener);
+    const watch = () => {
+      const stopUpdates = subscribeCoalesced(lease.materializer.subscribe, listener);
+      const stopReplaced = lease.onReplaced(() => scheduleTask(follow));
+      return () => {
+        stopUpdates();
+        stopReplaced();
+      };
+    };
+    // R5: a new request (a refetch, another component) replaced the stopped entry held here:
+    // follow the fresh one instead of showing 'failed' until a remount. Only a live one: a
+    // holder never opens a stream of its own here (no retry storm between holders, M6).
+    const follow = () => {
+      const current = this.#registry.peek(this.#request);
+      if (closed || !current || current.status === "failed") return;
+      unwatch();
+      const stopped = lease;
+      lease = this.#acquire();
+      unwatch = watch();
+      stopped.release();
+      listener();
+    };
+    let unwatch = watch();
     // A change between render and subscribe must not be lost (STYLE 5).
     if (lease.materializer.getSnapshot() !== this.#lastState) listener();
     return () => {
-      unsubscribe();
+      closed = true;
+      unwatch();
       if (--this.#listeners === 0) this.#lease = undefined;
       lease.release();
     };
   };
+
+  #acquire(): Lease<TResult> {
+    this.#lease = this.#registry.acquire(this.#request, { idleTtlMs: this.#idleTtlMs });
+    return this.#lease;
+  }
 
   getSnapshot = (): ViewResult<TSelected> => {
     const state = this.#lease?.materializer.getSnapshot() ?? this.#registry.peek(this.#request);

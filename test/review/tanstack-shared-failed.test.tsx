@@ -79,10 +79,36 @@ describe("SPEC Q1/R5: refetch after a terminal error while a hook holds the fail
     second.push(ev.register(3n, "n2", "web-2"));
     await screen.findByText("query:web-1,web-2:");
     expect(client.streams).toHaveLength(2);
-    // The hook keeps the stopped entry (and its error) until it lets go (R5); then nothing of
-    // it is left: one entry, held by the query's follower alone.
-    expect(screen.getByTestId("h").textContent).toBe("hook:failed:");
+    // The mounted hook follows the fresh entry too (no remount needed): the same stream.
+    await screen.findByText("hook:live:web-1,web-2", {}, { timeout: 2_000 });
+    expect(client.streams).toHaveLength(2);
     cleanup();
     expect(registry.stats()).toMatchObject({ entries: 1, refs: 1, listeners: 1 });
+  });
+
+  test("a hook never follows a replacement that failed too: no stream of its own, no ping-pong", {
+    timeout: 10_000,
+  }, async () => {
+    const client = new PushableClient();
+    registry = new MaterializerRegistry({ client, idleTtlMs: 60_000 });
+    render(
+      <QueryClientProvider client={queryClient}>
+        <MaterializerProvider registry={registry}>
+          <QueryList />
+          <HookList />
+        </MaterializerProvider>
+      </QueryClientProvider>,
+    );
+    (await client.next()).fail(denied());
+    await waitFor(() => expect(screen.getByTestId("h").textContent).toBe("hook:failed:"));
+    const refetched = queryClient.refetchQueries();
+    (await within(client.next(), "a new stream for the refetch")).fail(denied());
+    await within(refetched, "the refetch");
+    // Every task the hook may have scheduled has run: it opened nothing.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await runDueRetries(gcTimers);
+    expect(client.streams).toHaveLength(2);
+    expect(screen.getByTestId("h").textContent).toBe("hook:failed:");
   });
 });
