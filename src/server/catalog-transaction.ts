@@ -35,6 +35,12 @@ export class StagedTransaction {
 
   register(spec: InstanceSpec): void {
     const { index, writes } = this;
+    // NodeService.Port is an int32 on the wire: any other number would be stored, then fail to
+    // encode in every stream and snapshot of its subjects (P1, S3). Refuse it while staging.
+    const port = spec.port ?? 0;
+    if (!Number.isInteger(port) || port < -(2 ** 31) || port >= 2 ** 31) {
+      throw new Error(`register: port ${port} of ${spec.service} is not an int32`);
+    }
     const serviceId = spec.id ?? spec.service;
     const peer = spec.peer ?? "";
     const id = instanceId(spec.node, serviceId, peer);
