@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import type { CheckServiceNode, Event, ServiceHealthUpdate } from "../gen/index.js";
 import { CatalogOp, EventSchema } from "../gen/index.js";
 import { ProtocolError } from "./errors.js";
-import { SortedIndex } from "./sorted-index.js";
+import { type SortedRow, SortedRows } from "./sorted-index.js";
 import type { View } from "./types.js";
 
 export interface ServiceHealthFilter {
@@ -33,6 +33,14 @@ export function uniqueId(csn: CheckServiceNode): string {
   return `${partition}/${peer}/${node ? node.Node : ""}/${namespace}/${service ? service.ID : ""}`;
 }
 
+/** Default partition and namespace, not peered: unique by node name and service ID alone. */
+function isPlain(csn: CheckServiceNode): boolean {
+  const service = csn.Service;
+  const meta = service?.EnterpriseMeta;
+  if (meta && (meta.Partition !== "" || meta.Namespace !== "")) return false;
+  return !(service?.PeerName || csn.Node?.PeerName);
+}
+
 const byNodeThenService = (a: CheckServiceNode, b: CheckServiceNode): number =>
   compareBytes(a.Node?.Node ?? "", b.Node?.Node ?? "") ||
   compareBytes(a.Service?.ID ?? "", b.Service?.ID ?? "");
@@ -44,8 +52,15 @@ const byNodeThenService = (a: CheckServiceNode, b: CheckServiceNode): number =>
  * updates are all or nothing.
  */
 export class ServiceHealthView implements View<ServiceHealthResult> {
-  // Entries straight in a SortedIndex (not a KeyedView): no change object per event.
-  readonly #entries = new SortedIndex<CheckServiceNode>(byNodeThenService);
+  // Rows straight in SortedRows (not a KeyedView): no change object per event.
+  readonly #entries = new SortedRows<CheckServiceNode>(byNodeThenService);
+  /**
+   * Rows by node name, then service ID: the common case (default partition and namespace, no
+   * peer), keyed by the message's own strings — no unique-ID string is built per event.
+   */
+  readonly #byNode = new Map<string, Map<string, SortedRow<CheckServiceNode>>>();
+  /** Every other instance, by Consul's full unique ID. */
+  readonly #byUniqueId = new Map<string, SortedRow<CheckServiceNode>>();
   readonly #passes: (csn: CheckServiceNode) => boolean;
   /** Scratch list of one update's upsert (true) / delete decisions, reused. */
   readonly #keep: boolean[] = [];
@@ -77,12 +92,53 @@ export class ServiceHealthView implements View<ServiceHealthResult> {
       for (let i = 0; i < events.length; i++) {
         // Checked in pass 1: a ServiceHealth payload with a CheckServiceNode.
         const csn = (events[i]!.Payload.value as ServiceHealthUpdate).CheckServiceNode!;
-        if (keep[i]) this.#entries.set(uniqueId(csn), csn);
-        else this.#entries.delete(uniqueId(csn));
+        if (keep[i]) this.#upsert(csn);
+        else this.#delete(csn);
       }
     } finally {
       keep.length = 0;
     }
+  }
+
+  #upsert(csn: CheckServiceNode): void {
+    const service = csn.Service;
+    if (isPlain(csn)) {
+      const node = csn.Node ? csn.Node.Node : "";
+      const id = service ? service.ID : "";
+      let services = this.#byNode.get(node);
+      if (!services) {
+        services = new Map();
+        this.#byNode.set(node, services);
+      }
+      const row = services.get(id);
+      if (row) this.#entries.update(row, csn);
+      else services.set(id, this.#entries.add(csn));
+      return;
+    }
+    const key = uniqueId(csn);
+    const row = this.#byUniqueId.get(key);
+    if (row) this.#entries.update(row, csn);
+    else this.#byUniqueId.set(key, this.#entries.add(csn));
+  }
+
+  #delete(csn: CheckServiceNode): void {
+    if (isPlain(csn)) {
+      const node = csn.Node ? csn.Node.Node : "";
+      const services = this.#byNode.get(node);
+      const id = csn.Service ? csn.Service.ID : "";
+      const row = services?.get(id);
+      if (!services || !row) return;
+      services.delete(id);
+      // A node's last instance takes its map with it: churn of nodes does not accumulate.
+      if (services.size === 0) this.#byNode.delete(node);
+      this.#entries.remove(row);
+      return;
+    }
+    const key = uniqueId(csn);
+    const row = this.#byUniqueId.get(key);
+    if (!row) return;
+    this.#byUniqueId.delete(key);
+    this.#entries.remove(row);
   }
 
   result(index: bigint): ServiceHealthResult {
@@ -93,6 +149,8 @@ export class ServiceHealthView implements View<ServiceHealthResult> {
   reset(): void {
     this.#last = undefined;
     this.#entries.clear();
+    this.#byNode.clear();
+    this.#byUniqueId.clear();
   }
 
   snapshotEvents(): Event[] {
