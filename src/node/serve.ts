@@ -158,6 +158,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   };
   const secure = options.tls
     ? tls.createServer({ ...options.tls, ALPNProtocols: ["h2", "http/1.1"] }, (socket) => {
+        handshaking.delete(peer(socket));
         const connection = accept(socket);
         connection.protocol = socket.alpnProtocol === "h2" ? "h2" : "h1";
         (connection.protocol === "h2" ? h2 : h1).emit("connection", socket);
@@ -165,6 +166,18 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     : undefined;
   // A failed handshake ends that connection only.
   secure?.on("tlsClientError", (_error, socket) => socket.destroy());
+  // TCP connections whose TLS handshake has not completed (by peer address): not yet in
+  // `connections`, yet close() and dropConnections() must end them too, or close() waits on
+  // a silent client for Node's 120 s handshake timeout, past closeGraceMs (S7).
+  const handshaking = new Map<string, net.Socket>();
+  const peer = (socket: net.Socket) => `${socket.remoteAddress}:${socket.remotePort}`;
+  secure?.on("connection", (raw: net.Socket) => {
+    const key = peer(raw);
+    handshaking.set(key, raw);
+    raw.once("close", () => {
+      if (handshaking.get(key) === raw) handshaking.delete(key);
+    });
+  });
   const server =
     secure ??
     net.createServer((socket) => {
@@ -210,6 +223,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     dropConnections() {
       // A network fault: the TCP connections die, no HTTP/2 frame is sent on the way out.
       for (const socket of connections.keys()) socket.destroy();
+      for (const raw of handshaking.values()) raw.destroy();
     },
     close() {
       closing ??= (async () => {
@@ -221,6 +235,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         // Every open stream ends with "server is shutting down" (S7); its response is written.
         subscribe.shutdown();
         for (const session of sessions) session.close();
+        for (const raw of handshaking.values()) raw.destroy();
         for (const [socket, connection] of connections) {
           if (connection.protocol === undefined) socket.destroy();
           else if (connection.protocol === "h1" && connection.active === 0) socket.end();
