@@ -21,11 +21,16 @@ export function buildSnapshot(
   const snapshot = new EventBuffer();
   // The snapshot's start: readers (and the cache) begin after this empty item.
   const head = snapshot.tail;
+  let ended = false;
   const append = (events: readonly SnapshotEvent[]) => {
+    // Once ended, the snapshot's last item links into the live topic buffer: an append then
+    // would inject a stale event into every live stream and break the buffer (S5, S3).
+    if (ended) throw new Error("snapshot append after the snapshot function returned its index");
     if (events.length === 0) return;
     snapshot.append(events.map((e) => create(EventSchema, { Index: e.index, Payload: e.payload })));
   };
   const finish = (returned: bigint) => {
+    ended = true;
     // An empty state store reports index 1, never 0 (P5).
     const index = returned === 0n ? 1n : returned;
     const invalid = invalidIndex(index);
@@ -41,8 +46,10 @@ export function buildSnapshot(
     snapshot.appendItem(end);
     onComplete(head, index);
   };
-  const fail = (error: unknown) =>
+  const fail = (error: unknown) => {
+    ended = true;
     snapshot.appendItem(new BufferItem([], ConnectError.from(error)));
+  };
   try {
     const returned = snapshotFn(request, append);
     if (typeof returned === "bigint") finish(returned);
