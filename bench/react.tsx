@@ -17,7 +17,7 @@ import { connect, consumers, LABEL, type Outcome } from "./lib/react-consumers.j
 import { INSTANCES, recording, replayServer } from "./lib/replay-server.js";
 
 /** Fewer rounds than the core groups by default: a round at 40k events takes minutes. */
-const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3));
+const rounds = Number(process.env.BENCH_REACT_ROUNDS ?? (quick ? 1 : 3));
 
 const SIZES = quick ? [500] : [10_000, 20_000, 40_000];
 /** streamedQuery's default reducer copies the array per chunk (quadratic): skipped above this. */
@@ -33,7 +33,8 @@ connect(server.url);
 
 const samples = new Map<string, Outcome[]>();
 for (let r = 0; r < rounds + 1; r++) {
-  for (const n of SIZES) {
+  // Round 0 warms the JIT up on the smallest size only.
+  for (const n of r === 0 ? SIZES.slice(0, 1) : SIZES) {
     for (const [name, run] of Object.entries(consumers)) {
       if (skip(name, n)) continue;
       (globalThis as { gc?: () => void }).gc?.();

@@ -3,7 +3,9 @@
  * (--expose-gc, production React), then writes bench/results.json, the SVG charts and
  * BENCHMARKS.md. `--quick` (CI) runs small sizes and one round, prints the figures and writes
  * nothing; it fails only when a benchmark breaks (throws or checks a wrong result), never on a
- * figure that misses its target. Naming groups reruns just those and keeps the others' results.
+ * figure that misses its target. Naming groups reruns just those and keeps the others' results;
+ * `--report` only re-renders BENCHMARKS.md and the charts from bench/results.json (after
+ * editing bench/notes/).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
@@ -25,6 +27,13 @@ for (const name of only)
   if (!(GROUPS as readonly string[]).includes(name))
     throw new Error(`unknown benchmark group "${name}" (groups: ${GROUPS.join(", ")})`);
 const selected = only.length > 0 ? only : [...GROUPS];
+
+if (args.includes("--report")) {
+  const path = join(root, "bench", "results.json");
+  writeReport(root, JSON.parse(readFileSync(path, "utf8")) as Results);
+  console.log("re-rendered BENCHMARKS.md and bench/charts/*.svg from bench/results.json");
+  process.exit(0);
+}
 
 const scratch = mkdtempSync(join(tmpdir(), "bench-"));
 const results: GroupResult[] = [];
