@@ -11,8 +11,10 @@ import {
 } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { StateChangeSubscription } from "../gen/index.js";
+import { flushHeadersKey, SUBSCRIBED_HEADER } from "../server/accepted-header.js";
 import type { EventPublisher } from "../server/event-publisher.js";
 import { createSubscribeService } from "../server/subscribe-service.js";
+import { earlyHeaders } from "./early-headers.js";
 import { remoteAddressKey } from "./remote-address.js";
 import { replaySocket, sniffPreface } from "./sniff-preface.js";
 
@@ -96,11 +98,16 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       router.service(StateChangeSubscription, subscribe.service);
       options.routes?.(router);
     },
-    contextValues: (req) =>
-      createContextValues().set(remoteAddressKey, req.socket.remoteAddress ?? ""),
+    contextValues: (req) => {
+      const values = createContextValues().set(remoteAddressKey, req.socket.remoteAddress ?? "");
+      // An accepted subscription flushes its headers at once (SPEC M4: a quiet resume goes live).
+      const res = responseOf.get(req);
+      return res ? values.set(flushHeadersKey, earlyHeaders(res)) : values;
+    },
     fallback: options.fallback as Parameters<typeof connectNodeAdapter>[0]["fallback"],
   });
   const connections = new Map<net.Socket, Connection>();
+  const responseOf = new WeakMap<object, http.ServerResponse | http2.Http2ServerResponse>();
   const sessions = new Set<http2.ServerHttp2Session>();
   const responses = new Set<http.ServerResponse | http2.Http2ServerResponse>();
   let closing: Promise<void> | undefined;
@@ -120,7 +127,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       if (connection && --connection.active === 0 && closing) socket.end();
     });
     res.setHeader("Access-Control-Allow-Origin", "*");
-    res.setHeader("Access-Control-Expose-Headers", cors.exposedHeaders.join(", "));
+    res.setHeader(
+      "Access-Control-Expose-Headers",
+      [...cors.exposedHeaders, SUBSCRIBED_HEADER].join(", "),
+    );
     if (req.method === "OPTIONS") {
       res.setHeader("Access-Control-Allow-Methods", cors.allowedMethods.join(", "));
       res.setHeader(
@@ -132,6 +142,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       res.end();
       return;
     }
+    responseOf.set(req, res);
     adapter(req as http.IncomingMessage, res as http.ServerResponse);
   };
 

@@ -4,6 +4,7 @@
  * behind connect-node and in a browser behind Connect's router transport.
  */
 
+export { acceptSubscription, flushHeadersKey, SUBSCRIBED_HEADER } from "./accepted-header.js";
 export type {
   CatalogTransaction,
   HealthCatalogOptions,

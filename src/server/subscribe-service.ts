@@ -6,6 +6,7 @@ import {
   type StateChangeSubscription,
   type SubscribeRequest,
 } from "../gen/index.js";
+import { acceptSubscription } from "./accepted-header.js";
 import type { BufferItem } from "./event-buffer.js";
 import type { EventPublisher } from "./event-publisher.js";
 import type { EventFilter } from "./subscription.js";
@@ -30,6 +31,8 @@ export function createSubscribeService(
       publisher.checkDatacenter(request);
       const filter = await publisher.authorize(request.Token, request);
       const subscription = publisher.subscribe(request);
+      // Validated and authorized: tell the client now, a resumed quiet stream may send nothing.
+      acceptSubscription(context);
       // Release on client abort even if the generator is parked in a `yield` whose write never
       // completes (a response destroyed mid-write): the publisher must not keep the buffer (S8).
       const release = () => subscription.unsubscribe();
