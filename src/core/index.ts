@@ -3,6 +3,7 @@
  * registry and request builders (SPEC sections 3–5). Imports neither React nor TanStack.
  */
 
+export { HEALTHY_STREAM_MS, SUBSCRIBED_HEADER } from "./accepted-stream.js";
 export type { FailureKind } from "./classify.js";
 export { classifyFailure } from "./classify.js";
 export type { Connectivity, ConnectivityChange } from "./connectivity.js";
@@ -51,6 +52,7 @@ export type {
   MaterializerState,
   MaterializerStatus,
   ResultOf,
+  StreamCallOptions,
   StreamClient,
   Timers,
   View,

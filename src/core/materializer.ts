@@ -1,4 +1,5 @@
 import type { Event, SubscribeRequest } from "../gen/index.js";
+import { AcceptedStream } from "./accepted-stream.js";
 import { reactionTo } from "./classify.js";
 import { defaultTimers } from "./default-timers.js";
 import { abortError, MaterializerClosedError, ProtocolError, StreamEndedError } from "./errors.js";
@@ -43,6 +44,10 @@ export interface MaterializerDeps<TResult> {
  * - a reset (`Aborted`, `NewSnapshotToFollow`, a protocol fault) keeps the last good state
  *   visible until the new snapshot is complete, then publishes it with `resets` + 1; the first
  *   `Aborted` after a success is silent, the next ones surface a {@link StreamResetError};
+ * - a resumed stream the server accepted (its headers carry `SUBSCRIBED_HEADER`, sent before
+ *   any event) publishes `live` with no error and the same index and value, once: a quiet
+ *   subject has no event to prove the stream healthy (P5). The retry count is reset only by an
+ *   update, or once that stream has stayed open for `HEALTHY_STREAM_MS` (M7);
  * - a terminal error (`Unauthenticated`, `PermissionDenied`, `InvalidArgument`,
  *   `Unimplemented`, "ACL not found" — sent by the server, not raised by the client for a cut
  *   stream) publishes status `failed` once and `run` returns;
@@ -59,6 +64,7 @@ export class Materializer<TResult> {
   readonly #waiter: RetryWaiter;
   readonly #listeners = new Listeners();
   readonly #waiters: FetchWaiters;
+  readonly #accepted: AcceptedStream;
   /** The published state, kept as fields: a state object is only built when someone asks. */
   #status: MaterializerStatus = "connecting";
   #publishedIndex = 0n;
@@ -85,6 +91,7 @@ export class Materializer<TResult> {
     this.#logger = safeLogger(deps.logger);
     this.#waiter = deps.waiter ?? new RetryWaiter();
     this.#waiters = new FetchWaiters(deps.timers ?? defaultTimers);
+    this.#accepted = new AcceptedStream(deps.timers ?? defaultTimers, this.#waiter);
   }
 
   /** The index of the view (0 until a complete snapshot is applied, and during a reset). */
@@ -207,6 +214,7 @@ export class Materializer<TResult> {
       await consumeStream(this.#client, this.#request(this.#index), signal, this.#target);
     } finally {
       this.#streamOpen = false;
+      this.#accepted.ended();
     }
   }
 
@@ -214,7 +222,15 @@ export class Materializer<TResult> {
     apply: (events, index) => this.#apply(events, index),
     // Stale resume: the server sends a full snapshot; the old view is thrown away.
     reset: () => this.#resetView(),
+    resumed: () => this.#resumed(),
   };
+
+  /** The server accepted a resumed stream: it is healthy, though quiet (M4, M6, M7). */
+  #resumed(): void {
+    if (this.#stopped || this.#closed || this.#index === 0n) return;
+    this.#accepted.accepted();
+    if (this.#status !== "live" || this.#error) this.#publish("live", undefined, false);
+  }
 
   /**
    * Applies one update (a whole snapshot or one live wire event) at `index` (M3, M4). A

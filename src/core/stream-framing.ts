@@ -1,6 +1,7 @@
 import type { Event, SubscribeRequest } from "../gen/index.js";
+import { SUBSCRIBED_HEADER } from "./accepted-stream.js";
 import { ProtocolError } from "./errors.js";
-import type { StreamClient } from "./types.js";
+import type { StreamCallOptions, StreamClient } from "./types.js";
 
 /** What the framing state machine does with the events it has checked. */
 export interface FramingTarget {
@@ -8,6 +9,11 @@ export interface FramingTarget {
   apply(events: readonly Event[], index: bigint): void;
   /** A stale resume: throw the view away, a full snapshot follows. */
   reset(): void;
+  /**
+   * A resumed stream (index > 0) was accepted: the server flushed its headers with
+   * `SUBSCRIBED_HEADER` before any event (P5: a resume has no framing event).
+   */
+  resumed?(): void;
 }
 
 /**
@@ -24,16 +30,21 @@ export async function consumeStream(
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal.reason);
   signal.addEventListener("abort", onAbort, { once: true });
+  const options: StreamCallOptions =
+    request.Index > 0n && target.resumed
+      ? { signal: controller.signal, onHeader: (header) => acceptedHeader(header, target) }
+      : { signal: controller.signal };
   try {
-    await consumeFramed(
-      client.subscribe(request, { signal: controller.signal }),
-      request.Index,
-      target,
-    );
+    await consumeFramed(client.subscribe(request, options), request.Index, target);
   } finally {
     signal.removeEventListener("abort", onAbort);
     controller.abort();
   }
+}
+
+/** Headers without the marker (Consul's, or an error's) change nothing: the first event decides. */
+function acceptedHeader(header: Headers, target: FramingTarget): void {
+  if (header.has(SUBSCRIBED_HEADER)) target.resumed?.();
 }
 
 /**

@@ -41,7 +41,18 @@ export interface DehydratedState {
 
 /** Anything that can open a `Subscribe` stream; a Connect client for the service satisfies it. */
 export interface StreamClient {
-  subscribe(request: SubscribeRequest, options: { signal: AbortSignal }): AsyncIterable<Event>;
+  subscribe(request: SubscribeRequest, options: StreamCallOptions): AsyncIterable<Event>;
+}
+
+/** The call options the materializer passes (a subset of Connect's `CallOptions`). */
+export interface StreamCallOptions {
+  readonly signal: AbortSignal;
+  /**
+   * Called with the response headers before the first event, when the client can tell (a
+   * Connect client does). Passed for resumed streams only: a server that flushes its headers
+   * once it accepted the subscription lets a quiet resumed stream show `live` (SPEC M4, M6).
+   */
+  readonly onHeader?: (header: Headers) => void;
 }
 
 /** Optional logging; tokens never reach it. */
