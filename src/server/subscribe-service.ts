@@ -39,8 +39,9 @@ export function createSubscribeService(
       context.signal.addEventListener("abort", release, { once: true });
       try {
         for (;;) {
-          const item = await subscription.next(context.signal);
-          const event = wireEvent(item, filter);
+          // No reference to the item across the `yield`: a write that never completes (a client
+          // that stopped reading) would keep every later item of the buffer alive (S4).
+          const event = wireEvent(await subscription.next(context.signal), filter);
           if (event) yield event;
         }
       } finally {

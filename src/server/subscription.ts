@@ -55,6 +55,9 @@ export class Subscription {
   /** Ends the stream: pending and later `next()` calls reject with `error`. */
   close(error: ConnectError): void {
     this.#closer.abort(error);
+    // Nothing more is handed out (S7): the cursor must not pin the items appended after it
+    // while the handler waits on a write that may never complete (S4).
+    this.#cursor = RELEASED;
   }
 
   get closed(): boolean {
