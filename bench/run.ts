@@ -16,7 +16,16 @@ import type { GroupResult } from "./lib/figures.js";
 import { fromResults, type Results, toResults, writeReport } from "./lib/report.js";
 import { fmt } from "./lib/svg.js";
 
-const GROUPS = ["bundle", "core", "memory", "react", "renders", "sharing", "tanstack-db"] as const;
+const GROUPS = [
+  "bundle",
+  "core",
+  "memory",
+  "react",
+  "renders",
+  "sharing",
+  "tanstack-db",
+  "browser",
+] as const;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
