@@ -7,6 +7,14 @@
 
 export type { ConsulTransportOptions, UpstreamTlsOptions } from "./consul-transport.js";
 export { createConsulTransport, upstreamTransport } from "./consul-transport.js";
+export type { RedisWrite } from "./redis-codec.js";
+export { serviceHealthWrite } from "./redis-codec.js";
+export type { RedisEventSourceOptions, RedisTopic } from "./redis-event-source.js";
+export { RedisEventSource } from "./redis-event-source.js";
+export type { Appended, RedisEventWriterOptions, RedisLogOptions } from "./redis-event-writer.js";
+export { RedisEventWriter } from "./redis-event-writer.js";
+export type { RedisConnection, RedisLogKeys } from "./redis-scripts.js";
+export { redisLogKeys } from "./redis-scripts.js";
 export type { RelayOptions, RelayStats } from "./relay.js";
 export { Relay } from "./relay.js";
 export type { RelayTopic } from "./relay-topics.js";
