@@ -2,6 +2,15 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type Event, EventSchema, type SubscribeRequest, Topic } from "../gen/index.js";
 import { BufferItem, EventBuffer } from "./event-buffer.js";
+import {
+  addTo,
+  bufferKey,
+  type CachedSnapshot,
+  defaultTimers,
+  type PendingAuthorization,
+  type TopicBuffer,
+  type TopicRegistration,
+} from "./publisher-records.js";
 import { buildSnapshot } from "./snapshot-builder.js";
 import { WILDCARD } from "./subjects.js";
 import { FORCE_CLOSED_MESSAGE, SHUTTING_DOWN_MESSAGE, Subscription } from "./subscription.js";
@@ -28,42 +37,6 @@ export type {
   Timers,
   TopicOptions,
 } from "./types.js";
-
-interface TopicRegistration {
-  readonly snapshot: SnapshotFunc;
-  readonly wildcard: boolean;
-  readonly named: boolean;
-  /** Bumped by `refreshTopic`/`shutdown`: a snapshot begun before is never cached (S7). */
-  generation: number;
-}
-
-/** A stream whose token is being resolved: a revocation meanwhile must still reach it (S7). */
-interface PendingAuthorization {
-  readonly request: SubscribeRequest;
-  revoked: boolean;
-}
-
-interface TopicBuffer {
-  readonly buffer: EventBuffer;
-  refs: number;
-}
-
-interface CachedSnapshot {
-  readonly head: BufferItem;
-  readonly timer: unknown;
-}
-
-const defaultTimers: Timers = {
-  setTimeout(callback, ms) {
-    const handle = setTimeout(callback, ms);
-    // A cache timer must never keep a Node process alive.
-    (handle as { unref?: () => void }).unref?.();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
-const bufferKey = (topic: Topic, subject: string) => `${topic}\u0000${subject}`;
 
 /**
  * An in-memory port of Consul's `stream.EventPublisher` (SPEC S1–S8).
@@ -326,10 +299,4 @@ export class EventPublisher {
     // or later subscribers would hang on a dead buffer (Consul does the same).
     this.#evictSnapshot(sub.key);
   }
-}
-
-function addTo(groups: Map<TopicBuffer, Event[]>, target: TopicBuffer, message: Event): void {
-  const group = groups.get(target);
-  if (group) group.push(message);
-  else groups.set(target, [message]);
 }
