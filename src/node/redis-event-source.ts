@@ -162,7 +162,7 @@ export class RedisEventSource {
 
   /** Applies an XREAD reply's entries in order; reloads on a gap (see the class comment). */
   async #applyAll(reply: unknown): Promise<void> {
-    for (const [id, fields] of streamEntries(reply)) {
+    for (const [id, fields] of streamEntries(reply, this.#keys.stream)) {
       const entry = decodeEntry(fields);
       const expected = this.#state.index + 1n;
       if (entry.index < expected) {
@@ -233,23 +233,30 @@ async function load(redis: RedisConnection, keys: RedisLogKeys): Promise<Loaded>
   if (!Array.isArray(reply) || reply.length !== 4 || !Array.isArray(reply[3])) {
     throw new Error("redis event source: unexpected reply from the load script");
   }
-  const index = parseIndex(text(reply[0]));
+  // An absent counter is a log at 1: its first transaction is 2, and an empty snapshot reports 1 (P5).
+  const counter = parseIndex(text(reply[0]));
+  const index = counter > 0n ? counter : 1n;
   const lastId = text(reply[1]);
   const entryIndex = text(reply[2]);
-  if (entryIndex !== "" && parseIndex(entryIndex) !== index) {
+  if (entryIndex !== "" && parseIndex(entryIndex) !== counter) {
     throw new Error(
-      `redis event source: the counter (${index}) and the last entry (${entryIndex}) disagree: was the log written without RedisEventWriter?`,
+      `redis event source: the counter (${counter}) and the last entry (${entryIndex}) disagree: was the log written without RedisEventWriter?`,
     );
   }
   return { state: RedisState.load(index, reply[3]), lastId };
 }
 
-/** The `[id, fields]` pairs of a RESP2 XREAD reply for one stream. */
-function streamEntries(reply: unknown): Array<[string, unknown[]]> {
-  if (!Array.isArray(reply) || !Array.isArray(reply[0]) || !Array.isArray(reply[0][1])) {
-    throw new Error("redis event source: unexpected XREAD reply (is the client on RESP2?)");
-  }
-  return (reply[0][1] as unknown[]).map((item) => {
+/**
+ * The `[id, fields]` pairs of `stream` in an XREAD reply: RESP2's `[[key, entries], …]`, or the
+ * flat `[key, entries, …]` ioredis 6 makes of it (its RESP3-compatible shape).
+ */
+function streamEntries(reply: unknown, stream: string): Array<[string, unknown[]]> {
+  if (!Array.isArray(reply)) throw new Error("redis event source: unexpected XREAD reply");
+  const flat: unknown[] = Array.isArray(reply[0]) ? reply.flat(1) : reply;
+  let entries: unknown;
+  for (let i = 0; i + 1 < flat.length; i += 2) if (text(flat[i]) === stream) entries = flat[i + 1];
+  if (!Array.isArray(entries)) throw new Error("redis event source: unexpected XREAD reply");
+  return entries.map((item: unknown) => {
     if (!Array.isArray(item) || !Array.isArray(item[1])) {
       throw new Error("redis event source: a malformed stream entry");
     }
