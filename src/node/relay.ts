@@ -23,6 +23,7 @@ import {
   SubscribeRequestSchema,
   type Topic,
 } from "../gen/index.js";
+import { acceptSubscription } from "../server/accepted-header.js";
 import { wireEvent } from "../server/subscribe-service.js";
 import type { Subscription } from "../server/subscription.js";
 import { SHUTTING_DOWN_MESSAGE } from "../server/subscription.js";
@@ -187,6 +188,8 @@ export class Relay {
     context.signal.addEventListener("abort", release, { once: true });
     try {
       subscription = await entry.channel.open(request, context.signal);
+      // A quiet resume has no event to show the client it is healthy: send the marker header.
+      acceptSubscription(context);
       for (;;) {
         const item = await subscription.next(context.signal);
         // Live and snapshot items carry their wire event, encoded once for all streams.

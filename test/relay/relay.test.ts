@@ -3,8 +3,10 @@
  * `serve({ server: relay })` downstream. Fan-out, indexes passed through, every protocol,
  * resumes from the buffer or with a resnapshot, an upstream resnapshot mended in place.
  */
+import { create } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
-import type { Event } from "react-submatview/gen";
+import { type Event, SubscribeRequestSchema } from "react-submatview/gen";
+import { SUBSCRIBED_HEADER } from "react-submatview/server";
 import { afterEach, describe, expect, test } from "vitest";
 import { ManualTimers } from "../support/manual-timers.js";
 import { healthRequest, type StreamReader, describe as show } from "../support/server.js";
@@ -176,6 +178,34 @@ describe("SPEC L2: resumes never gap or duplicate", () => {
     );
     const later = catalog.register({ node: "n4", service: "web", id: "web-4" });
     expect(show(await reader.next())).toBe(`${later}:reg:web-4`);
+  }, 15_000);
+});
+
+describe("SPEC M4, P5: a quiet resume through the relay", () => {
+  test("gets the 'subscribed' header at once, before any event", async () => {
+    world = await startRelayWorld();
+    world.upstream.catalog.register({ node: "n1", service: "web", id: "web-1" });
+    const index = (await world.open(healthRequest("web")).snapshot()).at(-1)!.Index;
+    const abort = new AbortController();
+    try {
+      const header = await new Promise<Headers>((resolve, reject) => {
+        const stream = world!
+          .client()
+          .subscribe(create(SubscribeRequestSchema, healthRequest("web", { Index: index })), {
+            signal: abort.signal,
+            onHeader: resolve,
+          });
+        stream[Symbol.asyncIterator]()
+          .next()
+          .then(
+            () => reject(new Error("an event came before the header")),
+            (error: unknown) => reject(error),
+          );
+      });
+      expect(header.get(SUBSCRIBED_HEADER)).toBe("1");
+    } finally {
+      abort.abort();
+    }
   }, 15_000);
 });
 
