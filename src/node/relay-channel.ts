@@ -11,7 +11,7 @@ import { BufferItem, type Link } from "../server/event-buffer.js";
 import { FORCE_CLOSED_MESSAGE, Subscription } from "../server/subscription.js";
 import type { Timers } from "../server/types.js";
 import type { RelayTopic } from "./relay-topics.js";
-import { preEncoded } from "./relay-wire.js";
+import { markSnapshotItem, preEncoded } from "./relay-wire.js";
 
 type Fields = NonNullable<Event["$unknown"]>;
 
@@ -247,6 +247,7 @@ export class RelayChannel {
       const wire = create(EventSchema);
       wire.$unknown = [indexField, ...stored.fields];
       item.wire = wire;
+      markSnapshotItem(item, this.#index);
       last.link.set(item);
       last = item;
     }

@@ -6,6 +6,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { type Event, EventSchema } from "../gen/index.js";
+import type { BufferItem } from "../server/event-buffer.js";
 
 /**
  * An `Event` whose fields are all kept as raw bytes (protobuf-es unknown fields): writing it
@@ -23,4 +24,36 @@ export function preEncoded(event: Event): Event {
   const wire = create(EventSchema);
   wire.$unknown = fields;
   return wire;
+}
+
+/** The snapshot index of each snapshot item (their events keep the index they arrived with). */
+const snapshotIndexes = new WeakMap<BufferItem, bigint>();
+const plainEvents = new WeakMap<BufferItem, Event>();
+
+/** Marks `item` as a snapshot event at `index`. */
+export function markSnapshotItem(item: BufferItem, index: bigint): void {
+  snapshotIndexes.set(item, index);
+}
+
+/**
+ * The item as a plain `Event`, for streams in the JSON format (a JSON serializer skips unknown
+ * fields, so the pre-encoded form would read `{}`): a snapshot event at the snapshot's index, a
+ * live event as it came, or an `EventBatch` of the item's events. Built once per item.
+ */
+export function plainEvent(item: BufferItem): Event {
+  let event = plainEvents.get(item);
+  if (event) return event;
+  const events = item.events;
+  const snapshotIndex = snapshotIndexes.get(item);
+  if (snapshotIndex !== undefined) {
+    event = create(EventSchema, { Index: snapshotIndex, Payload: events[0]!.Payload });
+  } else if (events.length === 1) event = events[0]!;
+  else {
+    event = create(EventSchema, {
+      Index: events[0]!.Index,
+      Payload: { case: "EventBatch", value: { Events: [...events] } },
+    });
+  }
+  plainEvents.set(item, event);
+  return event;
 }

@@ -31,6 +31,7 @@ import type { Timers } from "../server/types.js";
 import { RelayChannel } from "./relay-channel.js";
 import { followUpstream } from "./relay-follower.js";
 import { defaultRelayTopics, type RelayTopic } from "./relay-topics.js";
+import { plainEvent } from "./relay-wire.js";
 import { remoteAddressKey } from "./remote-address.js";
 
 export interface RelayOptions {
@@ -187,13 +188,15 @@ export class Relay {
     // Released on abort even if the generator is parked in a `yield` that never completes.
     context.signal.addEventListener("abort", release, { once: true });
     try {
+      // JSON serializers skip the pre-encoded (unknown) fields: those streams get plain events.
+      const json = /json/i.test(context.requestHeader.get("content-type") ?? "");
       subscription = await entry.channel.open(request, context.signal);
       // A quiet resume has no event to show the client it is healthy: send the marker header.
       acceptSubscription(context);
       for (;;) {
         const item = await subscription.next(context.signal);
         // Live and snapshot items carry their wire event, encoded once for all streams.
-        yield wireEvent(item, undefined)!;
+        yield json ? plainEvent(item) : wireEvent(item, undefined)!;
       }
     } finally {
       context.signal.removeEventListener("abort", release);

@@ -4,12 +4,13 @@
  * resumes from the buffer or with a resnapshot, an upstream resnapshot mended in place.
  */
 import { create } from "@bufbuild/protobuf";
-import { ConnectError } from "@connectrpc/connect";
-import { type Event, SubscribeRequestSchema } from "react-submatview/gen";
+import { ConnectError, createClient } from "@connectrpc/connect";
+import * as node from "@connectrpc/connect-node";
+import { type Event, StateChangeSubscription, SubscribeRequestSchema } from "react-submatview/gen";
 import { SUBSCRIBED_HEADER } from "react-submatview/server";
 import { afterEach, describe, expect, test } from "vitest";
 import { ManualTimers } from "../support/manual-timers.js";
-import { healthRequest, type StreamReader, describe as show } from "../support/server.js";
+import { healthRequest, StreamReader, describe as show } from "../support/server.js";
 import { type RelayWorld, startRelayWorld } from "./support/relay-world.js";
 
 let world: RelayWorld | undefined;
@@ -71,6 +72,39 @@ describe("SPEC L1: one upstream stream per key, fanned out", () => {
         tx.deregister("n2", "web-2");
       });
       expect((await take(relayed, 2)).map(show)).toEqual((await take(direct, 2)).map(show));
+    },
+    15_000,
+  );
+});
+
+describe("the JSON format (connect-web's default)", () => {
+  test.each([
+    ["Connect", node.createConnectTransport],
+    ["gRPC-web", node.createGrpcWebTransport],
+  ] as const)(
+    "%s with JSON gets the same events as with binary",
+    async (_, transport) => {
+      world = await startRelayWorld();
+      const { catalog } = world.upstream;
+      catalog.register({ node: "n1", service: "web", id: "web-1" });
+      const client = createClient(
+        StateChangeSubscription,
+        transport({ baseUrl: world.server.url, httpVersion: "1.1", useBinaryFormat: false }),
+      );
+      const json = new StreamReader(client, healthRequest("web"));
+      const binary = world.open(healthRequest("web"));
+      try {
+        const [a, b] = [await json.snapshot(), await binary.snapshot()];
+        expect(a.map(show)).toEqual(b.map(show));
+        catalog.transaction((tx) => {
+          tx.register({ node: "n2", service: "web", id: "web-2" });
+          tx.setStatus("n1", "web-1", "critical");
+        });
+        catalog.deregister("n2", "web-2");
+        expect((await take(json, 2)).map(show)).toEqual((await take(binary, 2)).map(show));
+        } finally {
+        json.close();
+      }
     },
     15_000,
   );
