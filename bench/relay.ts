@@ -17,8 +17,8 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { StateChangeSubscription, SubscribeRequestSchema, Topic } from "../src/gen/index.js";
-import { EventPublisher, HealthCatalog } from "../src/server/index.js";
 import { serve } from "../src/node/index.js";
+import { EventPublisher, HealthCatalog } from "../src/server/index.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.argv.includes("--quick");
@@ -186,7 +186,7 @@ for (const streams of LEVELS) {
     relayCpuPercent: Math.round(((proc("cpu") - cpu0) / elapsed) * 100),
     relayRssMiB: round(proc("rss") / 2 ** 20),
     // ~ bytes of one live health event on the wire, with its envelope and frame overhead.
-    deliveredEventsPerSecond: Math.round(((bytes - bytes0) / (elapsed / 1000)) / 300),
+    deliveredEventsPerSecond: Math.round((bytes - bytes0) / (elapsed / 1000) / 300),
     failedStreams: failed,
   };
   levels.push(level);

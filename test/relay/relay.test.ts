@@ -102,7 +102,7 @@ describe("the JSON format (connect-web's default)", () => {
         });
         catalog.deregister("n2", "web-2");
         expect((await take(json, 2)).map(show)).toEqual((await take(binary, 2)).map(show));
-        } finally {
+      } finally {
         json.close();
       }
     },
