@@ -10,7 +10,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as http2 from "node:http2";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { create, toBinary } from "@bufbuild/protobuf";
@@ -203,6 +203,8 @@ const idle = levels[0]!;
 const results = {
   date: new Date().toISOString(),
   machine: `${cpus().length} × ${cpus()[0]?.model ?? "?"}, Node ${process.version}`,
+  /** The machine's 1-minute load average at the end: other processes share the cores. */
+  loadAverage: round(loadavg()[0] ?? 0),
   keys: KEYS,
   eventsPerSecondPerKey: RATE,
   windowMs: WINDOW_MS,
@@ -232,7 +234,8 @@ if (!quick) {
     `# Relay benchmarks
 
 Written by \`npx tsx bench/relay.ts\` (figures in \`bench/relay-results.json\`), ${results.date.slice(0, 10)},
-on ${results.machine}. The upstream (\`serve()\` + \`HealthCatalog\`) and the clients share one
+on ${results.machine}, load average ${results.loadAverage} at the end of the run (other processes
+shared the cores). The upstream (\`serve()\` + \`HealthCatalog\`) and the clients share one
 process; the relay is the CLI in its own process. ${KEYS} keys (services) change ${RATE} times a
 second each; N downstream streams spread evenly over them are read by raw HTTP/2 gRPC readers
 (bytes counted, not decoded), and 10 probe streams per path decode every event and time it from
