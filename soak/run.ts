@@ -3,10 +3,12 @@
  * `tsx soak/run.ts` runs every part; `tsx soak/run.ts malformed` only the named ones. Each part
  * prints its figures (for RELIABILITY.md) and returns how many properties failed.
  */
+import { runFaultSoak } from "./fault-soak.js";
 import { runMalformedSoak } from "./malformed.js";
 
 const parts: Record<string, () => Promise<number>> = {
   malformed: runMalformedSoak,
+  fault: runFaultSoak,
 };
 
 const wanted = process.argv.slice(2);

@@ -20,13 +20,14 @@ import { actionArb, newFigures } from "../support/fault-soak-actions.js";
 
 const CASES = Number(process.env.FAULT_SOAK_CASES ?? 5);
 const STEPS = Number(process.env.FAULT_SOAK_STEPS ?? 40);
-const SEED = process.env.FAULT_SOAK_SEED ? Number(process.env.FAULT_SOAK_SEED) : undefined;
+// Printed with the figures, so any run can be repeated (`FAULT_SOAK_SEED=<seed>`).
+const SEED = Number(process.env.FAULT_SOAK_SEED) || Math.floor(Math.random() * 2 ** 31);
 const BUDGET_MS = Number(process.env.FAULT_SOAK_BUDGET_MS ?? 25_000);
 const figures = newFigures();
 
 afterAll(() => {
   // One line for the soak runner and RELIABILITY.md (real figures of a real run).
-  console.log(`FAULT_SOAK_FIGURES ${JSON.stringify(figures)}`);
+  console.log(`FAULT_SOAK_FIGURES ${JSON.stringify({ seed: SEED, ...figures })}`);
 });
 
 test(

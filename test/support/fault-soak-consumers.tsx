@@ -23,6 +23,8 @@ export interface Consumer {
   readonly cursor: EpochCursor;
   /** The rows last observed (undefined: nothing yet since the last key change). */
   last?: string;
+  /** The last status and error seen, for failure messages. */
+  note?: string;
 }
 
 /** Every consumer of one case, what they observed, and whether they converged. */
@@ -90,7 +92,7 @@ export class Observations {
       .filter((c) => c.last !== this.world.final(c.token, c.service))
       .map(
         (c) =>
-          `${c.who} ${c.token}/${c.service}: [${c.last}] want [${this.world.final(c.token, c.service)}]`,
+          `${c.who} ${c.token}/${c.service} (${c.note}): [${c.last}] want [${this.world.final(c.token, c.service)}]`,
       );
   }
 
@@ -116,6 +118,7 @@ export function notifyConsumer(
   registry.notify(
     serviceHealthRequest({ service, token }),
     (state) => {
+      consumer.note = `${state.status}@${state.index} ${state.error?.message ?? ""}`;
       if (state.index > 0n && state.value)
         observations.seen(consumer, state.index, rowsOf(state.value));
     },
@@ -160,9 +163,12 @@ export interface ViewerProps {
  * commit it reads its own DOM and checks what is rendered against the server at that index.
  */
 export function Viewer({ consumer, observations, service, token }: ViewerProps) {
-  const { data, index } = useMaterializedView(serviceHealthRequest({ service, token }));
+  const { data, index, status, error } = useMaterializedView(
+    serviceHealthRequest({ service, token }),
+  );
   const ref = useRef<HTMLDivElement>(null);
   useLayoutEffect(() => {
+    consumer.note = `${status}@${index} ${error?.message ?? ""}`;
     const element = ref.current;
     if (!element) return;
     const shown = element.dataset;

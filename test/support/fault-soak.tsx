@@ -175,7 +175,14 @@ export async function runCase(actions: readonly Action[], figures: Figures, conv
     await within(
       observations.converged(),
       convergeMs,
-      () => `no convergence: ${observations.lagging().join("; ")}`,
+      () =>
+        `no convergence: ${observations.lagging().join("; ")}; streams open: ${Object.entries(
+          registries,
+        )
+          .map(([name, r]) => `${name} ${r.stats().openStreams}/${r.stats().entries}`)
+          .join(
+            ", ",
+          )}; server subscribers ${world.publisher.stats().subscribers} (all epochs ${world.stats().subscribers}, proxy connections ${proxy.connections}); ${JSON.stringify(counts)}`,
     );
     observations.throwIfMixed();
   } catch (error) {
