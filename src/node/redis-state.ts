@@ -9,6 +9,9 @@ import { requestSubject, WILDCARD } from "../server/subjects.js";
 import { type DecodedEntry, decodeRow, parseStateField } from "./redis-codec.js";
 import { text } from "./redis-scripts.js";
 
+/** Rows per snapshot batch. */
+const SNAPSHOT_BATCH = 256;
+
 /** Rows of one subject, by state field. */
 type Rows = Map<string, EventPayload>;
 
@@ -66,14 +69,23 @@ export class RedisState {
     const subject = requestSubject(request);
     const subjects = this.#topics.get(topic);
     if (!subjects || subject === undefined) return index;
+    // Rows go out in batches (one wire EventBatch each): a snapshot is a few frames, not one per row.
+    let group: SnapshotEvent[] = [];
     const emit = (rows: Rows) => {
-      for (const payload of rows.values()) append([{ index, payload }]);
+      for (const payload of rows.values()) {
+        group.push({ index, payload });
+        if (group.length === SNAPSHOT_BATCH) {
+          append(group);
+          group = [];
+        }
+      }
     };
     if (subject === WILDCARD) for (const rows of subjects.values()) emit(rows);
     else {
       const rows = subjects.get(subject);
       if (rows) emit(rows);
     }
+    if (group.length > 0) append(group);
     return index;
   }
 

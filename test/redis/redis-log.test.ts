@@ -3,7 +3,7 @@
  * append is atomic, against a real redis-server on a unix socket.
  */
 import { fromBinary } from "@bufbuild/protobuf";
-import { EventBatchSchema } from "react-submatview/gen";
+import { EventBatchSchema, type Topic } from "react-submatview/gen";
 import { RedisEventWriter, redisLogKeys } from "react-submatview/server/node";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { deregister, register } from "./support/health-writes.js";
@@ -70,10 +70,8 @@ describe("index mapping (SPEC P4, S3)", () => {
     await client.set(keys.index, (2n ** 60n).toString());
     const { index } = await writer.append([register(a(1))]);
     expect(index).toBe(2n ** 60n + 1n);
-    const [[, fields]] = (await client.xrangeBuffer(keys.stream, "-", "+")) as Array<
-      [Buffer, Buffer[]]
-    >;
-    expect(fields![1]!.toString()).toBe((2n ** 60n + 1n).toString());
+    const entries = (await client.xrangeBuffer(keys.stream, "-", "+")) as Array<[Buffer, Buffer[]]>;
+    expect(entries[0]![1][1]!.toString()).toBe((2n ** 60n + 1n).toString());
   });
 });
 
@@ -108,7 +106,9 @@ describe("atomic append", () => {
   test("an empty or malformed transaction is refused before it reaches Redis", async () => {
     const { client, keys, writer } = freshLog();
     await expect(writer.append([])).rejects.toThrow(/at least one write/);
-    await expect(writer.append([{ ...register(a(1)), topic: 99 }])).rejects.toThrow(/topic/);
+    await expect(writer.append([{ ...register(a(1)), topic: 99 as Topic }])).rejects.toThrow(
+      /topic/,
+    );
     expect(await client.exists(keys.index, keys.stream, keys.state)).toBe(0);
   });
 
