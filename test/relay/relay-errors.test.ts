@@ -2,13 +2,18 @@
  * The relay's upstream errors, tokens, idle TTL and limits over real sockets on 127.0.0.1
  * (SPEC L1, L3): Aborted → Aborted, a terminal ACL error only to that token's streams, one
  * token's events never on another's stream, upstream streams closed after the idle TTL, and
- * `ResourceExhausted` past the per-key and per-client limits.
+ * `ResourceExhausted` past the per-key and per-client limits; a Consul server dying under the
+ * relay (failover to the next address, browser streams kept).
  */
-import { Code, ConnectError } from "@connectrpc/connect";
-import { type Event, Topic } from "react-submatview/gen";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { type Event, StateChangeSubscription, Topic } from "react-submatview/gen";
+import { EventPublisher, HealthCatalog } from "react-submatview/server";
+import { createConsulTransport, Relay, serve } from "react-submatview/server/node";
 import { afterEach, describe, expect, test } from "vitest";
 import { ManualTimers } from "../support/manual-timers.js";
-import { healthRequest, type StreamReader, describe as show } from "../support/server.js";
+import { healthRequest, StreamReader, describe as show } from "../support/server.js";
+import { startConsulRpcServer } from "./support/consul-rpc-server.js";
 import { type RelayWorld, startRelayWorld } from "./support/relay-world.js";
 
 let world: RelayWorld | undefined;
@@ -174,5 +179,43 @@ describe("SPEC L1: idle TTL and limits", () => {
     expect(error.code).toBe(Code.Unavailable);
     expect(error.rawMessage).toMatch(/shutting down/);
     expect(world.relay.stats().upstreamStreams).toBe(0);
+  }, 15_000);
+});
+
+describe("SPEC L2, L4: a Consul server dies under the relay", () => {
+  test("the relay fails over to the next server; browser streams stay open, no gap, no reset", async () => {
+    // Two servers with the same replicated state (one index space).
+    const publisher = new EventPublisher();
+    const catalog = new HealthCatalog(publisher);
+    const first = await startConsulRpcServer({ publisher, catalog });
+    const second = await startConsulRpcServer({ publisher, catalog });
+    const relay = new Relay({
+      upstream: createConsulTransport({ servers: [first.address, second.address] }),
+    });
+    const server = await serve({ server: relay });
+    const client = createClient(
+      StateChangeSubscription,
+      createGrpcTransport({ baseUrl: server.url }),
+    );
+    const reader = new StreamReader(client, healthRequest("web"));
+    try {
+      catalog.register({ node: "n1", service: "web", id: "web-1" });
+      await reader.snapshot();
+      const before = catalog.register({ node: "n2", service: "web", id: "web-2" });
+      expect(show(await reader.next())).toBe(`${before}:reg:web-2`);
+      await first.close();
+      expect(second.connections).toEqual([]);
+      const after = catalog.register({ node: "n3", service: "web", id: "web-3" });
+      // Resumed on the second server (or mended from its snapshot): the next change arrives.
+      const next = await reader.next();
+      expect(next.Index).toBeGreaterThanOrEqual(after);
+      expect(show(next)).toMatch(/reg:web-3/);
+      expect(second.connections).toEqual([[8]]);
+    } finally {
+      reader.close();
+      await server.close();
+      await second.close();
+      publisher.shutdown();
+    }
   }, 15_000);
 });

@@ -16,6 +16,7 @@ import { replaySocket } from "../../../src/node/sniff-preface.js";
 export interface ConsulRpcServer {
   readonly address: string;
   readonly publisher: EventPublisher;
+  /** A catalog on the publisher (with a shared publisher, use the first server's). */
   readonly catalog: HealthCatalog;
   /** The type bytes each accepted connection sent, e.g. `[8]` or `[3, 8]`; `[5]` was refused. */
   readonly connections: number[][];
@@ -28,6 +29,8 @@ export interface ConsulRpcServerOptions {
   /** Server certificate, key and CA: accept RPCTLS (else a `3` is refused like Consul without TLS). */
   readonly tls?: { cert: string; key: string; ca: string };
   readonly publisher?: EventPublisher;
+  /** The catalog on `publisher`, when another server already created it (shared state). */
+  readonly catalog?: HealthCatalog;
 }
 
 const RPC_TLS = 3;
@@ -36,8 +39,11 @@ const RPC_GRPC = 8;
 export async function startConsulRpcServer(
   options: ConsulRpcServerOptions = {},
 ): Promise<ConsulRpcServer> {
+  // A shared publisher stands for the replicated state of several servers: closing one server
+  // cuts its connections only.
+  const owned = !options.catalog;
   const publisher = options.publisher ?? new EventPublisher();
-  const catalog = new HealthCatalog(publisher);
+  const catalog = options.catalog ?? new HealthCatalog(publisher);
   const adapter = connectNodeAdapter({
     routes: (router) => router.service(StateChangeSubscription, createSubscribeService(publisher)),
   });
@@ -104,7 +110,7 @@ export async function startConsulRpcServer(
     refused: () => new Promise((resolve) => refusedWaiters.push(resolve)),
     async close() {
       refusedWaiters = [];
-      publisher.shutdown();
+      if (owned) publisher.shutdown();
       for (const session of sessions) session.destroy();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
