@@ -59,10 +59,12 @@ export async function runCase(actions: readonly Action[], figures: Figures, conv
         useBinaryFormat: true,
       }),
       counts,
+      "h1",
     ),
     h2: observedClient(
       node.createGrpcTransport({ baseUrl: proxy.url, pingIntervalMs: 2_000, pingTimeoutMs: 2_000 }),
       counts,
+      "h2",
     ),
     slow: observedClient(
       node.createGrpcWebTransport({
@@ -71,10 +73,12 @@ export async function runCase(actions: readonly Action[], figures: Figures, conv
         useBinaryFormat: true,
       }),
       counts,
+      "slow",
     ),
     react: observedClient(
       node.createConnectTransport({ baseUrl: proxy.url, httpVersion: "2", useBinaryFormat: true }),
       counts,
+      "react",
     ),
   };
   const registries = Object.fromEntries(

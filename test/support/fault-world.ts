@@ -231,6 +231,22 @@ export class FaultWorld {
       timers: this.cacheTimers,
     });
     this.catalog = new HealthCatalog(this.publisher);
+    if (process.env.SOAK_TRACE) {
+      const publisher = this.publisher;
+      const epoch = this.epochs.length;
+      const subscribe = publisher.subscribe.bind(publisher);
+      publisher.subscribe = (request) => {
+        const sub = subscribe(request);
+        const name = `${epoch} ${request.Token}/${request.Subject.value && typeof request.Subject.value === "object" ? request.Subject.value.Key : "*"}@${request.Index}`;
+        process.stderr.write(`${Date.now() % 100000} server subscribe ${name}\n`);
+        const unsubscribe = sub.unsubscribe.bind(sub);
+        sub.unsubscribe = () => {
+          process.stderr.write(`${Date.now() % 100000} server release ${name}\n`);
+          unsubscribe();
+        };
+        return sub;
+      };
+    }
     this.epochs.push(new Epoch(this.epochs.length, this.publisher));
   }
 

@@ -23,7 +23,7 @@ export interface ObservedClient extends StreamClient {
   onSnapshotEvent?: () => void;
 }
 
-export function observedClient(transport: Transport, counts: Counts): ObservedClient {
+export function observedClient(transport: Transport, counts: Counts, name = ""): ObservedClient {
   const inner = createClient(StateChangeSubscription, transport);
   let gate: { promise: Promise<void>; open: () => void } | undefined;
   const client: ObservedClient = {
@@ -67,11 +67,19 @@ export function observedClient(transport: Transport, counts: Counts): ObservedCl
     signal: AbortSignal,
   ): AsyncGenerator<Event> {
     bump(counts, request.Index === 0n ? "subscribe:fresh" : "subscribe:resume");
+    const trace = process.env.SOAK_TRACE
+      ? (what: string) =>
+          process.stderr.write(
+            `${Date.now() % 100000} client ${name} ${request.Token}/${request.Subject.case === "NamedSubject" ? request.Subject.value.Key : "*"}@${request.Index} ${what}\n`,
+          )
+      : undefined;
+    trace?.("open");
     let inSnapshot = request.Index === 0n;
     try {
       for await (const event of events) {
         const kind = event.Payload.case ?? "unknown";
         bump(counts, `event:${kind}`);
+        trace?.(`event ${kind}@${event.Index}`);
         if (kind === "NewSnapshotToFollow") inSnapshot = true;
         else if (kind === "EndOfSnapshot") inSnapshot = false;
         else if (inSnapshot) client.onSnapshotEvent?.();
@@ -81,6 +89,7 @@ export function observedClient(transport: Transport, counts: Counts): ObservedCl
     } catch (error) {
       const code = error instanceof ConnectError ? Code[error.code] : "other";
       bump(counts, `error:${code}`);
+      trace?.(`error ${code} ${error instanceof Error ? error.message : ""}`);
       throw error;
     }
   }
