@@ -5,7 +5,7 @@
  * view goes back to `live` with no error and the same state, without any new event. Real HTTP on
  * 127.0.0.1, per protocol; a second subscriber keeps the topic buffer so the resume is served.
  */
-import { create } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { SUBSCRIBED_HEADER as CLIENT_HEADER } from "react-submatview/core";
 import { SubscribeRequestSchema } from "react-submatview/gen";
 import { SUBSCRIBED_HEADER as SERVER_HEADER } from "react-submatview/server";
@@ -96,4 +96,49 @@ describe("SPEC M4/M6/P5: a resumed stream on a quiet subject goes live again wit
 
 test("SPEC M4: the server's and the client's SUBSCRIBED_HEADER are the same header", () => {
   expect(CLIENT_HEADER).toBe(SERVER_HEADER);
+});
+
+/** One Connect streaming request body: an uncompressed envelope around the request. */
+function envelope(init: Parameters<typeof create<typeof SubscribeRequestSchema>>[1]): Uint8Array {
+  const message = toBinary(SubscribeRequestSchema, create(SubscribeRequestSchema, init));
+  const body = new Uint8Array(5 + message.length);
+  new DataView(body.buffer).setUint32(1, message.length);
+  body.set(message, 5);
+  return body;
+}
+
+describe("SPEC M4/P5: serve() flushes the headers once a subscription is accepted", () => {
+  test("a quiet resume gets its headers (with the marker, exposed to browsers) and no event", {
+    timeout: 10_000,
+  }, async () => {
+    const server = await quietServer();
+    const index = server.catalog.index;
+    const call = new AbortController();
+    cleanups.push(() => call.abort());
+    const response = await within(
+      fetch(`${server.url}/subscribe.StateChangeSubscription/Subscribe`, {
+        method: "POST",
+        headers: { "content-type": "application/connect+proto", origin: "http://example.test" },
+        body: envelope({ ...healthRequest("web"), Index: index }),
+        signal: call.signal,
+      }),
+      5_000,
+      () => "no response headers for an accepted, quiet resume",
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get(SERVER_HEADER)).toBe("1");
+    const exposed = response.headers.get("access-control-expose-headers") ?? "";
+    expect(exposed.split(/,\s*/)).toContain(SERVER_HEADER);
+  });
+
+  test("a rejected subscription has no marker", { timeout: 10_000 }, async () => {
+    const server = await quietServer();
+    const response = await fetch(`${server.url}/subscribe.StateChangeSubscription/Subscribe`, {
+      method: "POST",
+      headers: { "content-type": "application/connect+proto" },
+      body: envelope({ Topic: healthRequest("web").Topic }), // no subject: InvalidArgument (S1)
+    });
+    expect(response.headers.has(SERVER_HEADER)).toBe(false);
+    expect(new TextDecoder().decode(await response.arrayBuffer())).toContain("invalid_argument");
+  });
 });
