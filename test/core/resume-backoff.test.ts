@@ -24,7 +24,7 @@ afterEach(async () => {
  * A server whose first stream sends a snapshot at index 5 and then fails, and whose every
  * resume is accepted (headers flushed with the marker) and then fails at once with Unavailable.
  */
-async function acceptThenDropServer() {
+async function acceptThenDropServer(code = Code.Unavailable) {
   const attempts: bigint[] = [];
   const server = await startTestServer(
     {},
@@ -38,7 +38,7 @@ async function acceptThenDropServer() {
               yield create(EventSchema, ev.register(5n, "n1", "web-1"));
               yield create(EventSchema, ev.end(5n));
             }
-            throw new ConnectError("dropped right after accepting", Code.Unavailable);
+            throw new ConnectError("dropped right after accepting", code);
           },
         },
         shutdown: () => {},
@@ -117,6 +117,25 @@ describe("SPEC M7: a resumed stream that stays open for a while counts as health
       server.server.dropConnections();
       await within(again, 5_000, () => "no backoff timer after the second drop");
       expect(m.waiter.failures).toBe(1);
+    },
+  );
+});
+
+describe("SPEC M6: a status sent after the early headers still reaches the client", () => {
+  const paths: Protocol[] = ["connect", "connect-h2", "grpc-web", "grpc-web-h2", "grpc"];
+  test.each(paths)(
+    "%s: PermissionDenied after the early headers and a snapshot is terminal",
+    {
+      timeout: 15_000,
+    },
+    async (protocol) => {
+      const { server, attempts } = await acceptThenDropServer(Code.PermissionDenied);
+      const m = materialize(server.transport(protocol));
+      cleanups.push(m.stop);
+      // Stream 1: headers flushed on acceptance, the snapshot, then the status in the trailers.
+      const failed = await m.until((s) => s.status === "failed");
+      expect(failed.error).toMatchObject({ code: Code.PermissionDenied });
+      expect(attempts).toEqual([0n]);
     },
   );
 });
