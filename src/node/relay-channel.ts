@@ -3,23 +3,15 @@
  * (topic, subject, token, …) at the upstream's index, a buffer of the items that followed, and
  * the downstream streams reading it. Fed by the upstream follower; read by downstream handlers.
  */
-import { create, toBinary } from "@bufbuild/protobuf";
-import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type Event, EventSchema, type SubscribeRequest } from "../gen/index.js";
 import { BufferItem, type Link } from "../server/event-buffer.js";
 import { FORCE_CLOSED_MESSAGE, Subscription } from "../server/subscription.js";
 import type { Timers } from "../server/types.js";
+import { buildSnapshot, difference, type StoredObject } from "./relay-snapshot.js";
 import type { RelayTopic } from "./relay-topics.js";
-import { markSnapshotItem, preEncoded } from "./relay-wire.js";
-
-type Fields = NonNullable<Event["$unknown"]>;
-
-/** One current object: its latest event and, once a snapshot needed them, its encoded payload. */
-interface StoredObject {
-  readonly event: Event;
-  fields?: Fields;
-}
+import { preEncoded } from "./relay-wire.js";
 
 export interface RelayChannelOptions {
   readonly topic: RelayTopic;
@@ -126,10 +118,12 @@ export class RelayChannel {
       this.#notify();
       return;
     }
-    const changes = index > this.#index ? this.#difference(objects, index) : undefined;
+    const changes =
+      index > this.#index ? difference(this.#objects, objects, index, topic) : undefined;
     if (changes === undefined) {
       // The upstream went back (or changed at our index): the streams' state cannot be mended.
-      if (index === this.#index && this.#difference(objects, index).length === 0) return;
+      if (index === this.#index && difference(this.#objects, objects, index, topic).length === 0)
+        return;
       this.reset();
       this.applySnapshot(events, index);
       return;
@@ -202,7 +196,7 @@ export class RelayChannel {
       head = new BufferItem([]);
       head.link = this.#linkAfter(resume);
     } else {
-      this.#snapshot ??= this.#buildSnapshot();
+      this.#snapshot ??= buildSnapshot(this.#objects.values(), this.#index, this.#tail.link);
       const snapshot = this.#snapshot;
       if (resume > 0n) {
         head = new BufferItem([]);
@@ -229,49 +223,6 @@ export class RelayChannel {
       else low = mid + 1;
     }
     return low < indexes.length ? this.#historyLink[low]! : this.#tail.link;
-  }
-
-  /** The current objects as a snapshot at the index, spliced onto the tail's successor. */
-  #buildSnapshot(): BufferItem {
-    const head = new BufferItem([]);
-    const indexField = {
-      no: 1,
-      wireType: WireType.Varint,
-      data: new BinaryWriter().uint64(this.#index).finish(),
-    };
-    let last = head;
-    for (const stored of this.#objects.values()) {
-      stored.fields ??= payloadFields(stored.event);
-      const item = new BufferItem([stored.event]);
-      // Snapshot events carry the snapshot's index (P5); the payload bytes are shared.
-      const wire = create(EventSchema);
-      wire.$unknown = [indexField, ...stored.fields];
-      item.wire = wire;
-      markSnapshotItem(item, this.#index);
-      last.link.set(item);
-      last = item;
-    }
-    const end = new BufferItem([
-      create(EventSchema, { Index: this.#index, Payload: { case: "EndOfSnapshot", value: true } }),
-    ]);
-    last.link.set(end);
-    end.link = this.#tail.link;
-    return head;
-  }
-
-  /** The events taking the current objects to `next` at `index`: upserts, then removals. */
-  #difference(next: Map<string, StoredObject>, index: bigint): Event[] {
-    const changes: Event[] = [];
-    for (const [key, stored] of next) {
-      const current = this.#objects.get(key);
-      if (!current || !samePayload(current.event, stored.event)) {
-        changes.push(create(EventSchema, { Index: index, Payload: stored.event.Payload }));
-      }
-    }
-    for (const [key, current] of this.#objects) {
-      if (!next.has(key)) changes.push(this.#options.topic.deletion(current.event, index));
-    }
-    return changes;
   }
 
   #append(events: readonly Event[], index: bigint): void {
@@ -332,15 +283,4 @@ export class RelayChannel {
       void also?.then(done);
     });
   }
-}
-
-/** The encoded fields of an event's payload (everything but its index). */
-function payloadFields(event: Event): Fields {
-  return preEncoded(event).$unknown!.filter((field) => field.no !== 1);
-}
-
-function samePayload(a: Event, b: Event): boolean {
-  const left = toBinary(EventSchema, create(EventSchema, { Payload: a.Payload }));
-  const right = toBinary(EventSchema, create(EventSchema, { Payload: b.Payload }));
-  return left.length === right.length && left.every((byte, i) => byte === right[i]);
 }
