@@ -22,9 +22,11 @@ const post = async (url: string, action: string) => {
 };
 
 /** The stream's end: the error it failed with. */
-const failure = (reader: StreamReader) =>
+const failure = (reader: StreamReader): Promise<ConnectError> =>
   reader.next().then(
-    (event) => new Error(`expected the stream to end, got an event at ${event.Index}`),
+    (event) => {
+      throw new Error(`expected the stream to end, got an event at ${event.Index}`);
+    },
     (reason: unknown) => ConnectError.from(reason),
   );
 
