@@ -99,7 +99,9 @@ test("SPEC M4: the server's and the client's SUBSCRIBED_HEADER are the same head
 });
 
 /** One Connect streaming request body: an uncompressed envelope around the request. */
-function envelope(init: Parameters<typeof create<typeof SubscribeRequestSchema>>[1]): Uint8Array<ArrayBuffer> {
+function envelope(
+  init: Parameters<typeof create<typeof SubscribeRequestSchema>>[1],
+): Uint8Array<ArrayBuffer> {
   const message = toBinary(SubscribeRequestSchema, create(SubscribeRequestSchema, init));
   const body = new Uint8Array(5 + message.length);
   new DataView(body.buffer).setUint32(1, message.length);
