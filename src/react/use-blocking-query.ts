@@ -28,7 +28,9 @@ const BLOCKING_LOADING: BlockingResult<never> = Object.freeze({ ...LOADING, notM
 /**
  * Consul-style blocking queries against the shared view (SPEC H3): each result is published to
  * the component and its index becomes the next query's `minIndex`, exactly as Consul's agent
- * cache refreshes a blocking query. Stops on a terminal error.
+ * cache refreshes a blocking query. Stops on a terminal error, and — with an error naming
+ * SPEC M8 — on a fetch that answers at once with an index not above the `minIndex` it asked
+ * for (re-issuing it would be a busy loop that never yields to the event loop).
  */
 export function useBlockingQuery<TResult, TSelected = TResult>(
   request: MaterializedRequest<TResult> | null | undefined,
@@ -90,6 +92,12 @@ export function useBlockingLoop<TResult, TSelected>(
           publish(r, "failed");
           return;
         }
+        if (!r.error && !r.notModified && !r.reset && r.index <= next) {
+          // M8 answers at once only with a newer index: re-issuing would spin on microtasks
+          // and starve the event loop (the page, or a test and its own timeout). Stop, and say why.
+          publish({ ...r, error: new Error(stuckMessage(next, r.index)) }, "failed");
+          return;
+        }
         publish(r, r.error ? "reconnecting" : "live");
         if (!r.error && !r.notModified) next = r.index;
       }
@@ -100,6 +108,14 @@ export function useBlockingLoop<TResult, TSelected>(
     return published.result;
   }
   return request ? BLOCKING_LOADING : BLOCKING_IDLE;
+}
+
+function stuckMessage(minIndex: bigint, index: bigint): string {
+  return (
+    `useBlockingQuery: a blocking fetch with minIndex ${minIndex} answered at once with index ` +
+    `${index}, which is not newer (SPEC M8: it must wait for an index above minIndex); the ` +
+    "query loop stopped instead of re-issuing it in a busy loop"
+  );
 }
 
 /** A published result and the request it answers. */
