@@ -90,6 +90,12 @@ export class RedisEventSource {
       );
     }
     this.#tail = this.#redis.duplicate();
+    // The tail connection is ours: its drops are logged here (XREAD is retried), never unhandled.
+    this.#tail.on("error", (error) =>
+      this.#options.logger?.debug?.("redis event source: tail connection error", {
+        error: String(error),
+      }),
+    );
     this.done = this.#run();
     // `done` is for callers that watch it; an unwatched failure is logged, never unhandled.
     this.done.catch(() => {});
@@ -130,15 +136,18 @@ export class RedisEventSource {
       while (!this.#stopped) {
         let reply: unknown;
         try {
-          reply = await this.#tail.callBuffer(
-            "XREAD",
-            "COUNT",
-            count,
-            "BLOCK",
-            blockMs,
-            "STREAMS",
-            this.#keys.stream,
-            this.#lastId,
+          reply = await this.#deadline(
+            this.#tail.callBuffer(
+              "XREAD",
+              "COUNT",
+              count,
+              "BLOCK",
+              blockMs,
+              "STREAMS",
+              this.#keys.stream,
+              this.#lastId,
+            ),
+            2 * blockMs + 1000,
           );
         } catch (error) {
           if (this.#stopped) break;
@@ -208,6 +217,21 @@ export class RedisEventSource {
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiters) waiter.reject(error);
+  }
+
+  /**
+   * An XREAD that outlives its BLOCK by far was lost (a half-open connection, or a client that
+   * drops unanswered commands on reconnect, as ioredis does with
+   * `autoResendUnfulfilledCommands: false`): fail it, so the loop reads again from its last id.
+   * A late reply is ignored; the next read starts from the same id, so nothing is skipped.
+   */
+  #deadline<T>(command: Promise<T>, ms: number): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`XREAD unanswered after ${ms} ms`)), ms);
+    });
+    command.catch(() => {});
+    return Promise.race([command, expired]).finally(() => clearTimeout(timer));
   }
 
   #delay(ms: number): Promise<void> {

@@ -13,6 +13,8 @@ export interface RedisConnection {
   /** A new connection with the same options (the source's blocking XREAD needs its own). */
   duplicate(): RedisConnection;
   disconnect(): void;
+  /** Connection errors (the client reconnects; pending commands fail or are resent). */
+  on(event: "error", listener: (error: Error) => void): unknown;
 }
 
 /** The three keys of one log, in one hash slot (`{prefix}`), so Redis Cluster can run the scripts. */

@@ -6,6 +6,7 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { Redis } from "ioredis";
 import {
   type Event,
   ServiceHealthUpdateSchema,
@@ -41,7 +42,7 @@ function freshLog() {
 }
 
 /** A publisher fed by a new source on `prefix`, and every transaction index it published. */
-async function startSource(prefix: string, blockMs?: number) {
+async function startSource(prefix: string, blockMs?: number, client = redis.client()) {
   const publisher = new EventPublisher({ snapshotCacheTtlMs: 0 });
   const published: bigint[] = [];
   const publish = publisher.publish.bind(publisher);
@@ -50,10 +51,11 @@ async function startSource(prefix: string, blockMs?: number) {
     publish(events);
   };
   const source = await RedisEventSource.start({
-    redis: redis.client(),
+    redis: client,
     prefix,
     publisher,
     blockMs,
+    retryDelayMs: 10,
   });
   cleanups.push(() => source.stop());
   return { publisher, source, published, loadedAt: source.index };
@@ -177,3 +179,26 @@ test("stop() ends a blocking XREAD at once (it would block for 60 s) and release
   await expect(waiting).rejects.toThrow(/stopped/);
   await expect(source.reached(3n)).rejects.toThrow(/stopped/);
 }, 5000);
+
+test.each([
+  ["ioredis resends the XREAD", true],
+  ["the XREAD fails and the source retries it", false],
+])(
+  "a dropped tail connection is redialled and the source resumes from its last entry, nothing lost or repeated (%s; SPEC S5)",
+  async (_, resend) => {
+    const { prefix, client, writer } = freshLog();
+    const own = new Redis({ path: redis.path, autoResendUnfulfilledCommands: resend });
+    own.on("error", () => {});
+    cleanups.push(() => own.disconnect());
+    // The XREAD blocks 100 ms at a time: one the client dropped is given up after 1.2 s.
+    const { source, published } = await startSource(prefix, 100, own);
+    await source.reached((await writer.append([register(api(1))])).index);
+    // Kill every other connection, the source's tail among them, as a network drop would.
+    const killed = await client.call("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+    expect(Number(killed)).toBeGreaterThan(0);
+    const { index } = await writer.append([register(api(2))]);
+    await source.reached(index);
+    expect(published).toEqual([2n, 3n]);
+  },
+  10_000,
+);

@@ -68,6 +68,8 @@ export function startRedis(deadlineMs = 10_000): Promise<TestRedis> {
         child,
         client() {
           const client = new Redis({ path, lazyConnect: false });
+          // Tests that drop connections see them as failed commands; no "unhandled error" noise.
+          client.on("error", () => {});
           clients.add(client);
           return client;
         },
