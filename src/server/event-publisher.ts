@@ -55,6 +55,8 @@ export class EventPublisher {
   readonly #snapshots = new Map<string, CachedSnapshot>();
   readonly #subscriptions = new Set<Subscription>();
   readonly #authorizing = new Map<SubscribeRequest, PendingAuthorization>();
+  /** Buffers refreshTopic detached that closed streams still hold (counted in stats). */
+  #detached = 0;
   #idleWaiters: Array<() => void> = [];
   readonly #cacheTtlMs: number;
   readonly #timers: Timers;
@@ -198,7 +200,8 @@ export class EventPublisher {
       }
     }
 
-    const subscription = new Subscription(request, key, head, (sub) => this.#release(sub));
+    const held = topicBuffer;
+    const subscription = new Subscription(request, key, head, (sub) => this.#release(sub, held));
     this.#subscriptions.add(subscription);
     return subscription;
   }
@@ -223,6 +226,13 @@ export class EventPublisher {
     const prefix = bufferKey(topic, "");
     for (const key of [...this.#snapshots.keys()])
       if (key.startsWith(prefix)) this.#evictSnapshot(key);
+    // No stream may resume onto a buffer from before the refresh (S6): its source may have
+    // missed entries or restored its state. Streams not yet released keep theirs, detached.
+    for (const key of [...this.#buffers.keys()]) {
+      if (!key.startsWith(prefix)) continue;
+      this.#buffers.delete(key);
+      this.#detached++;
+    }
     for (const sub of this.#subscriptions) {
       if (sub.request.Topic === topic)
         sub.close(new ConnectError(FORCE_CLOSED_MESSAGE, Code.Aborted));
@@ -250,7 +260,7 @@ export class EventPublisher {
   stats(): PublisherStats {
     return {
       subscribers: this.#subscriptions.size,
-      buffers: this.#buffers.size,
+      buffers: this.#buffers.size + this.#detached,
       cachedSnapshots: this.#snapshots.size,
     };
   }
@@ -285,15 +295,18 @@ export class EventPublisher {
     this.#snapshots.delete(key);
   }
 
-  #release(sub: Subscription): void {
+  #release(sub: Subscription, topicBuffer: TopicBuffer): void {
     if (!this.#subscriptions.delete(sub)) return;
     if (this.#subscriptions.size === 0 && this.#idleWaiters.length > 0) {
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];
       for (const resolve of waiters) resolve();
     }
-    const topicBuffer = this.#buffers.get(sub.key);
-    if (!topicBuffer || --topicBuffer.refs > 0) return;
+    if (--topicBuffer.refs > 0) return;
+    if (this.#buffers.get(sub.key) !== topicBuffer) {
+      this.#detached--; // detached by refreshTopic
+      return;
+    }
     this.#buffers.delete(sub.key);
     // A cached snapshot is spliced onto this buffer, which gets no more events: drop it too,
     // or later subscribers would hang on a dead buffer (Consul does the same).
