@@ -4,21 +4,12 @@
  * plain HTTP/1.1, and HTTPS with HTTP/2 on a certificate made now — finds a port that refuses
  * connections, and provides their URLs to the tests (`inject("browserServers")`).
  */
-import * as net from "node:net";
 import { EventPublisher, HealthCatalog } from "react-submatview/server";
 import { serve } from "react-submatview/server/node";
 import type { TestProject } from "vitest/node";
+import { refusedPort } from "../support/refused-port.js";
 import { createTestCertificate } from "../support/test-certificate.js";
 import { type BrowserServerUrls, SERVER_NAMES, type StartServer, serverPool } from "./servers.js";
-
-/** A port that was free a moment ago and has no listener now. */
-async function refusedPort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 const start: StartServer = async (options = {}) => {
   const publisher = new EventPublisher();

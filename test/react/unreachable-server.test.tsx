@@ -1,6 +1,5 @@
 // Issue 7, SPEC H2/M6/M7: an unreachable server surfaces its error to the component (not
 // loading) while the first snapshot is retried with backoff; once the server is up, data shows.
-import { createServer } from "node:net";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { cleanup, screen } from "@testing-library/react";
 import {
@@ -13,6 +12,7 @@ import { EventPublisher, HealthCatalog } from "react-submatview/server";
 import { type RunningServer, serve } from "react-submatview/server/node";
 import { afterEach, expect, test } from "vitest";
 import { ManualTimers } from "../support/manual-timers.js";
+import { refusedPort } from "../support/refused-port.js";
 import { renderWith } from "../support/render.js";
 
 let registry: MaterializerRegistry | undefined;
@@ -24,19 +24,6 @@ afterEach(async () => {
   registry = undefined;
   running = undefined;
 });
-
-/** A port on 127.0.0.1 that nothing listens on (bound, then released). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const names = (r: ServiceHealthResult | undefined) =>
   r?.nodes.map((n) => n.Service?.ID).join(",") ?? "";
@@ -55,7 +42,7 @@ function Health() {
 test("an unreachable server: the error reaches the component (not loading) while retries go on", {
   timeout: 10_000,
 }, async () => {
-  const port = await closedPort();
+  const port = await refusedPort();
   const timers = new ManualTimers();
   registry = new MaterializerRegistry({
     transport: createConnectTransport({ baseUrl: `http://127.0.0.1:${port}` }),

@@ -5,7 +5,6 @@
  * min(200 ms · 2^(k-2), 60 s) plus up to 100 % jitter — and never stop: once the server is
  * back, the next retry gets the snapshot.
  */
-import { createServer } from "node:net";
 import { createClient } from "@connectrpc/connect";
 import {
   MaterializerRegistry,
@@ -20,6 +19,7 @@ import { type RunningServer, serve } from "react-submatview/server/node";
 import { afterEach, describe, expect, test } from "vitest";
 import { within } from "../react/tanstack-support.js";
 import { deferred } from "../support/deferred.js";
+import { refusedPort } from "../support/refused-port.js";
 import { createTestTransport } from "../support/server.js";
 import {
   attemptsWithin,
@@ -43,19 +43,6 @@ afterEach(async () => {
   registry = undefined;
   running = undefined;
 });
-
-/** A port on 127.0.0.1 that nothing listens on (bound, then released). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** A real Connect client (node:http) that counts subscribe attempts per subject key. */
 function countingClient(baseUrl: string) {
@@ -85,7 +72,7 @@ async function runDown(clock: VirtualClock, horizon: number): Promise<void> {
 }
 
 async function downForTenMinutes(random: (() => number) | undefined) {
-  const port = await closedPort();
+  const port = await refusedPort();
   const url = `http://127.0.0.1:${port}`;
   const { client, attempts } = countingClient(url);
   const clock = new VirtualClock();
