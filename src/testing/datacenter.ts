@@ -1,16 +1,18 @@
 /**
- * A ready datacenter (SPEC T2): the real `EventPublisher` and `HealthCatalog` behind Connect's
- * in-memory router transport, seeded deterministically, with churn and fault controls.
+ * A ready datacenter (SPEC T2): the real `EventPublisher` and `HealthCatalog` behind an in-memory
+ * Connect router transport, seeded deterministically, with churn and fault controls.
  */
-import { Code, ConnectError, createRouterTransport, type Transport } from "@connectrpc/connect";
+import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import type { ComponentType, ReactNode } from "react";
 import type { MaterializerRegistry } from "../core/index.js";
 import { StateChangeSubscription, Topic } from "../gen/index.js";
+import { acceptSubscription } from "../server/accepted-header.js";
 import { EventPublisher } from "../server/event-publisher.js";
 import { HealthCatalog } from "../server/health-catalog.js";
 import { wireEvent } from "../server/subscribe-service.js";
 import type { Subscription } from "../server/subscription.js";
 import { createTestRegistry, type TestRegistryOptions } from "./defaults.js";
+import { createInMemoryTransport } from "./in-memory-transport.js";
 import { createWrapper } from "./wrapper.js";
 
 /** Options of {@link createDatacenter}: the seeded catalog, churn and registry. */
@@ -82,14 +84,16 @@ export function createDatacenter(options: DatacenterOptions = {}): Datacenter {
     for (const subscription of [...open]) subscription.close(new ConnectError(message, code));
   };
 
-  const transport = createRouterTransport(({ service }) => {
+  const transport = createInMemoryTransport(({ service }) => {
     service(StateChangeSubscription, {
       // The real service's loop (createSubscribeService), keeping each subscription so the
       // fault controls can end it.
       async *subscribe(request, context) {
         const source = publisher;
-        const filter = await source.authorize(request.Token);
+        const filter = await source.authorize(request.Token, request);
         const subscription = source.subscribe(request);
+        // Accepted: the headers go out with the marker, as from serve() (SPEC M4, T2).
+        acceptSubscription(context);
         open.add(subscription);
         try {
           for (;;) {

@@ -1,12 +1,14 @@
 /**
- * The scriptable subscribe server (SPEC T2): Connect's in-memory router transport in front of a
+ * The scriptable subscribe server (SPEC T2): an in-memory Connect router transport in front of a
  * `StateChangeSubscription` whose every stream is a {@link ScriptedStream} a test drives.
  */
-import { Code, createRouterTransport, type Transport } from "@connectrpc/connect";
+import { Code, type Transport } from "@connectrpc/connect";
 import type { ComponentType, ReactNode } from "react";
 import type { MaterializedRequest, MaterializerRegistry } from "../core/index.js";
 import { StateChangeSubscription, type Topic } from "../gen/index.js";
+import { acceptSubscription } from "../server/accepted-header.js";
 import { createTestRegistry, type TestRegistryOptions } from "./defaults.js";
+import { createInMemoryTransport } from "./in-memory-transport.js";
 import { ScriptedStream } from "./scripted-stream.js";
 import { createWrapper } from "./wrapper.js";
 
@@ -31,6 +33,13 @@ export interface ScriptedServerOptions {
   readonly scenario?: Scenario;
   /** Options of the server's test registry ({@link createTestRegistry}). */
   readonly registry?: TestRegistryOptions;
+  /**
+   * Whether streams accept their subscription with the `submatview-subscribed` response header,
+   * as the package's `serve()` does (default true; see {@link ScriptedStream.accept}). `false`
+   * behaves like a Consul server, which never sends it: a resumed stream with no event stays
+   * `reconnecting` until its first event.
+   */
+  readonly acceptedHeader?: boolean;
 }
 
 /**
@@ -98,13 +107,15 @@ export function createScriptedServer(options: ScriptedServerOptions = {}): Scrip
       .catch((error: unknown) => stream.end(Code.Internal, `scenario failed: ${String(error)}`));
   };
 
-  const transport = createRouterTransport(({ service }) => {
+  const acceptedHeader = options.acceptedHeader ?? true;
+  const transport = createInMemoryTransport(({ service }) => {
     service(StateChangeSubscription, {
       subscribe(request, context) {
         const key = `${request.Topic}/${JSON.stringify(request.Subject.value ?? request.Key)}`;
         const attempt = (attempts.get(key) ?? 0) + 1;
         attempts.set(key, attempt);
-        const stream = new ScriptedStream(request, attempt);
+        const flush = acceptedHeader ? () => acceptSubscription(context) : undefined;
+        const stream = new ScriptedStream(request, attempt, flush);
         accept(stream);
         return stream.run(context.signal);
       },

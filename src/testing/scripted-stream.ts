@@ -7,6 +7,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type Event, EventSchema, type SubscribeRequest, Topic } from "../gen/index.js";
 import { atIndex, type IndexLike, toIndex } from "./events.js";
+import { StreamAcceptance } from "./stream-acceptance.js";
 
 type Step =
   | { readonly kind: "event"; readonly event: Event; readonly done: () => void }
@@ -22,6 +23,10 @@ type Phase = "start" | "snapshot" | "live" | "ended";
  * snapshot; live indexes only grow. Each step returns a promise that resolves when the client
  * has consumed the step (it asked for the next event, or the stream ended): await it, then
  * assert. Steps sent after the client went away resolve at once and do nothing.
+ *
+ * Like `serve()`, the stream accepts its subscription — response headers with the
+ * `submatview-subscribed` marker, which turn a resumed client `live` with no event (SPEC M4) —
+ * unless its first step is `end()` (a refusal) or `hang()` (no answer); see {@link accept}.
  *
  * Printing it (toString, JSON, util.inspect) shows the request without the token.
  */
@@ -52,9 +57,13 @@ export class ScriptedStream {
   readonly #inflight = new Set<Promise<void>>();
   readonly #closed: Promise<void>;
   #close!: () => void;
+  readonly #acceptance: StreamAcceptance;
 
-  /** @internal Created by the scripted server for each `Subscribe` call. */
-  constructor(request: SubscribeRequest, attempt: number) {
+  /**
+   * @internal Created by the scripted server for each `Subscribe` call; `accept` flushes the
+   * response headers with the marker.
+   */
+  constructor(request: SubscribeRequest, attempt: number, accept?: () => void) {
     this.topic = request.Topic;
     const subject = request.Subject;
     const named = subject.case === "NamedSubject" ? subject.value : undefined;
@@ -71,6 +80,22 @@ export class ScriptedStream {
     this.#closed = new Promise((resolve) => {
       this.#close = resolve;
     });
+    this.#acceptance = new StreamAcceptance(accept);
+  }
+
+  /** Whether the stream accepted its subscription: its headers carried the marker (SPEC M4). */
+  get accepted(): boolean {
+    return this.#acceptance.accepted;
+  }
+
+  /**
+   * Accepts the subscription now, as `serve()` does once it validated and authorized it: the
+   * headers go out with the marker, and a resumed client shows `live` with no event (SPEC M4).
+   * Automatic unless the first step was `end()` or `hang()` (see the class comment); call
+   * it after `hang()` for a server that answers late. A no-op with `acceptedHeader: false`.
+   */
+  accept(): void {
+    if (this.#open) this.#acceptance.accept();
   }
 
   /** Whether the client still holds the stream and it has not ended. */
@@ -156,7 +181,10 @@ export class ScriptedStream {
     return this.#send(event);
   }
 
-  /** Drops the connection: the stream fails with `Unavailable` (the client keeps its view, M6). */
+  /**
+   * Drops the connection: the stream fails with `Unavailable` (the client keeps its view, M6).
+   * As a first step it is a refusal, as `end()`.
+   */
   drop(message = "connection dropped"): Promise<void> {
     return this.end(Code.Unavailable, message);
   }
@@ -164,11 +192,14 @@ export class ScriptedStream {
   /**
    * Ends the stream with a Connect `code`: `Code.Aborted` forces a reset (the client throws its
    * view away and subscribes at 0), `Code.PermissionDenied` is terminal (M6). Without a code
-   * the stream ends cleanly, which a client treats as a dropped connection.
+   * the stream ends cleanly, which a client treats as a dropped connection. As the first step
+   * it is a refusal (what `serve()` does with an invalid or unauthorized request): the error
+   * goes out without the accepted marker, so a resumed client does not turn `live` first.
    */
   end(code?: Code, message?: string): Promise<void> {
     const error = code === undefined ? undefined : new ConnectError(message ?? Code[code], code);
     this.#phase = "ended";
+    this.#acceptance.hold();
     return this.#track((done) => {
       this.#enqueue(error ? { kind: "end", error, done } : { kind: "end", done });
     });
@@ -176,9 +207,11 @@ export class ScriptedStream {
 
   /**
    * Leaves the stream open without sending anything, forever (a server that never answers):
-   * the client stays in its current state. It is what a stream does by default; this names it.
+   * the client stays in its current state. As the first step it also withholds the headers, so a
+   * resumed client stays `reconnecting`; a stream with no step at all is a quiet accepted one.
    */
   hang(): Promise<void> {
+    this.#acceptance.hold();
     return Promise.resolve();
   }
 
@@ -242,6 +275,8 @@ export class ScriptedStream {
   }
 
   #send(event: Event): Promise<void> {
+    // The headers go out before the first event, with the marker (serve() accepts first).
+    if (this.#open) this.#acceptance.accept();
     return this.#track((done) => this.#enqueue({ kind: "event", event, done }));
   }
 
@@ -265,6 +300,7 @@ export class ScriptedStream {
   #finish(): void {
     if (!this.#open) return;
     this.#open = false;
+    this.#acceptance.close();
     this.#current?.done();
     this.#current = undefined;
     for (const step of this.#steps.splice(0)) step.done();

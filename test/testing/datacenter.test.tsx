@@ -1,6 +1,8 @@
 /** The ready datacenter (SPEC T2, T3): deterministic seeds, faults, churn that stops on dispose. */
+import { create } from "@bufbuild/protobuf";
 import { cleanup, renderHook, waitFor } from "@testing-library/react";
 import { serviceHealthRequest, useMaterializedView } from "react-submatview";
+import { SubscribeRequestSchema, Topic } from "react-submatview/gen";
 import { createDatacenter, type Datacenter } from "react-submatview/testing";
 import { afterEach, describe, expect, test, vi } from "vitest";
 
@@ -50,6 +52,34 @@ describe("datacenter (SPEC T2)", () => {
     dc.reset();
     await waitFor(() => expect(result.current.resets).toBe(1));
     expect(result.current.status).toBe("live");
+  });
+
+  test("a dropped stream resumed on a quiet subject goes back to live with no event, as from serve() (SPEC T2, M4, P5)", async () => {
+    dc = createDatacenter({ services: 1, instancesPerService: 2 });
+    // Another subscriber holds the subject's buffer (S4) from before the last change, so the
+    // buffer's newest item is at the client's index and its resume is served (S6).
+    const keeper = dc.publisher.subscribe(
+      create(SubscribeRequestSchema, {
+        Topic: Topic.ServiceHealth,
+        Subject: { case: "NamedSubject", value: { Key: "service-00" } },
+      }),
+    );
+    const index = dc.catalog.register({ node: "x", service: "service-00", id: "extra" });
+    const lease = dc.registry.acquire(serviceHealthRequest({ service: "service-00" }));
+    const m = lease.materializer;
+    const states: string[] = [];
+    const stop = m.subscribe(() => {
+      const s = m.getSnapshot();
+      states.push(`${s.status} ${s.index} resets=${s.resets}${s.error ? " error" : ""}`);
+    });
+    await waitFor(() => expect(m.getSnapshot().index).toBe(index));
+    states.length = 0;
+    dc.dropAll();
+    await waitFor(() => expect(states.at(-1)).toBe(`live ${index} resets=0`));
+    expect(states).toEqual([`reconnecting ${index} resets=0 error`, `live ${index} resets=0`]);
+    stop();
+    keeper.unsubscribe();
+    lease.release();
   });
 
   test("restore: the view resnapshots at the lower index (SPEC M8 reset below minIndex)", async () => {

@@ -1,8 +1,10 @@
 /**
  * SPEC T2: one scenario run against the kit's scripted server and against the package's real
  * server over HTTP (serve() on 127.0.0.1) yields the same sequence of hook states — snapshot,
- * a check status change, a batch, a force-close reset (Aborted) and a shutdown (Unavailable).
+ * a check status change, a batch, a force-close reset (Aborted) and a shutdown (Unavailable);
+ * and a dropped connection resumed on a quiet subject, back to `live` with no event (M4, P5).
  */
+import { create } from "@bufbuild/protobuf";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { cleanup, render, waitFor } from "@testing-library/react";
 import type { ComponentType, ReactNode } from "react";
@@ -11,7 +13,7 @@ import {
   serviceHealthRequest,
   useMaterializedView,
 } from "react-submatview";
-import { Topic } from "react-submatview/gen";
+import { SubscribeRequestSchema, Topic } from "react-submatview/gen";
 import { SHUTTING_DOWN_MESSAGE } from "react-submatview/server";
 import {
   Code,
@@ -24,7 +26,7 @@ import {
   setStatus,
 } from "react-submatview/testing";
 import { afterEach, describe, expect, test } from "vitest";
-import { startTestServer } from "../support/server.js";
+import { healthRequest, startTestServer } from "../support/server.js";
 
 const web1: InstanceSpec = {
   node: "n1",
@@ -48,8 +50,14 @@ const web3: InstanceSpec = {
   port: 80,
 };
 
-/** Renders the hook and records each distinct state it renders, as text. */
-function record(wrapper: ComponentType<{ children?: ReactNode }>): string[] {
+/**
+ * Renders the hook and records each distinct state it renders, as text; `describeError` shows
+ * the error (its message by default).
+ */
+function record(
+  wrapper: ComponentType<{ children?: ReactNode }>,
+  describeError: (error: Error) => string = (error) => error.message,
+): string[] {
   const states: string[] = [];
   function Probe() {
     const { status, index, data, error, resets, isLoading } = useMaterializedView(
@@ -59,7 +67,7 @@ function record(wrapper: ComponentType<{ children?: ReactNode }>): string[] {
       (n) =>
         `${n.Node?.Node}/${n.Service?.ID}@${n.Service?.Address}:${n.Service?.Port}=${n.Checks[0]?.Status}`,
     );
-    const text = `${status} ${index} loading=${isLoading} resets=${resets} [${nodes ?? ""}]${error ? ` ${error.message}` : ""}`;
+    const text = `${status} ${index} loading=${isLoading} resets=${resets} [${nodes ?? ""}]${error ? ` ${describeError(error)}` : ""}`;
     if (states.at(-1) !== text) states.push(text);
     return null;
   }
@@ -125,11 +133,13 @@ async function againstKit(): Promise<string[]> {
     [register(web1), register(web3)].map((e) => setStatusIf(e)),
   );
   await reached(states, "resets=1");
+  // A server shutting down refuses every later subscription before accepting it (no marker).
+  server.use((stream) => stream.end(Code.Unavailable, SHUTTING_DOWN_MESSAGE));
   await second.drop(SHUTTING_DOWN_MESSAGE);
   const third = await server.next({ subject: "web" });
   expect(third.index).toBe(4n); // a dropped stream resumes from its index (M6)
-  await third.end(Code.Unavailable, SHUTTING_DOWN_MESSAGE);
   await reached(states, "shutting down");
+  expect(third.accepted).toBe(false);
   return states;
 }
 
@@ -153,6 +163,67 @@ describe("kit ≡ real server (SPEC T2, P5, S)", () => {
       "live 4 loading=false resets=0 [n1/web-1@10.0.0.1:80=critical,n3/web-3@10.0.0.3:80=passing]",
       "live 4 loading=false resets=1 [n1/web-1@10.0.0.1:80=critical,n3/web-3@10.0.0.3:80=passing]",
       `reconnecting 4 loading=false resets=1 [n1/web-1@10.0.0.1:80=critical,n3/web-3@10.0.0.3:80=passing] [unavailable] ${SHUTTING_DOWN_MESSAGE}`,
+    ]);
+  }, 15_000);
+});
+
+/** The error's presence only: a cut connection's message differs by transport. */
+const anyError = () => "error";
+
+/** The last two recorded states are a reconnect that ended `live` again. */
+const backLive = (states: string[]) =>
+  waitFor(
+    () => expect(states.slice(-2).map((s) => s.split(" ")[0])).toEqual(["reconnecting", "live"]),
+    { timeout: 4_000 },
+  );
+
+async function quietResumeAgainstRealServer(): Promise<{ states: string[]; index: bigint }> {
+  const server = await startTestServer({ snapshotCacheTtlMs: 0 });
+  cleanups.push(() => server.close());
+  // Another subscriber keeps the subject's buffer (S4), so the client's resume is served (S6).
+  const keeper = server.publisher.subscribe(create(SubscribeRequestSchema, healthRequest("web")));
+  cleanups.push(() => keeper.unsubscribe());
+  server.catalog.register(web1);
+  const index = server.catalog.register(web2);
+  const registry = createTestRegistry(
+    createConnectTransport({ baseUrl: server.url, useBinaryFormat: true }),
+  );
+  cleanups.push(() => registry.dispose());
+  const states = record(createWrapper(registry), anyError);
+  await reached(states, `live ${index}`);
+  server.server.dropConnections();
+  await backLive(states);
+  return { states, index };
+}
+
+async function quietResumeAgainstKit(index: bigint): Promise<string[]> {
+  const server = createScriptedServer();
+  cleanups.push(() => server.dispose());
+  const states = record(server.wrapper, anyError);
+  const first = await server.next({ subject: "web" });
+  await first.snapshot(index, [register(web1, index - 1n), register(web2, index)]);
+  await reached(states, `live ${index}`);
+  await first.drop();
+  const second = await server.next({ subject: "web" });
+  expect(second.index).toBe(index);
+  // Nothing scripted: the stream accepts its subscription, as serve() does, and sends nothing.
+  await backLive(states);
+  expect(second.accepted).toBe(true);
+  return states;
+}
+
+describe("kit ≡ real server on a quiet resume (SPEC T2, M4, M6, P5)", () => {
+  test("a dropped stream resumed with no event goes reconnecting → live on both", async () => {
+    const { states: real, index } = await quietResumeAgainstRealServer();
+    cleanup();
+    const kit = await quietResumeAgainstKit(index);
+    expect(kit).toEqual(real);
+    const nodes = "[n1/web-1@10.0.0.1:80=passing,n2/web-2@10.0.0.2:80=passing]";
+    expect(real).toEqual([
+      "connecting 0 loading=true resets=0 []",
+      `live ${index} loading=false resets=0 ${nodes}`,
+      `reconnecting ${index} loading=false resets=0 ${nodes} error`,
+      `live ${index} loading=false resets=0 ${nodes}`,
     ]);
   }, 15_000);
 });

@@ -73,6 +73,7 @@ describe("scripted server (SPEC T2)", () => {
     await first.snapshot(10, [register(web)]);
     await first.drop();
     const second = await server.next();
+    second.hang(); // no answer yet: unscripted, the resume would be accepted and turn live
     expect([second.index, second.attempt]).toEqual([10n, 2]);
     await waitFor(() => expect(result.current.status).toBe("reconnecting"));
     expect(ids(result.current.data?.nodes)).toEqual(["web-1"]);
@@ -80,6 +81,50 @@ describe("scripted server (SPEC T2)", () => {
     await second.snapshot(8, []);
     await waitFor(() => expect(result.current.index).toBe(8n));
     expect(result.current.status).toBe("live");
+  });
+
+  test("a resume with nothing scripted is accepted and goes live with no event; end() first refuses, hang() withholds (SPEC T2, M4, P5)", async () => {
+    server = createScriptedServer();
+    const { result } = renderHook(() => useWeb(), { wrapper: server.wrapper });
+    const first = await server.next();
+    await first.snapshot(10, [register(web)]);
+    await first.drop();
+    const quiet = await server.next();
+    await waitFor(() => expect(result.current.status).toBe("live"));
+    expect([quiet.index, quiet.accepted, result.current.index, result.current.error]).toEqual([
+      10n,
+      true,
+      10n,
+      undefined,
+    ]);
+    await quiet.drop();
+    const held = await server.next();
+    held.hang();
+    await waitFor(() => expect(result.current.status).toBe("reconnecting"));
+    expect(held.accepted).toBe(false);
+    held.accept(); // a server that answers late
+    await waitFor(() => expect(result.current.status).toBe("live"));
+    await held.drop();
+    const refused = await server.next();
+    await refused.end(Code.PermissionDenied, "no service:read");
+    await waitFor(() => expect(result.current.status).toBe("failed"));
+    expect(refused.accepted).toBe(false);
+  });
+
+  test("acceptedHeader: false behaves like Consul: a quiet resume stays reconnecting (SPEC M4, T2)", async () => {
+    server = createScriptedServer({ acceptedHeader: false });
+    const { result } = renderHook(() => useWeb(), { wrapper: server.wrapper });
+    const first = await server.next();
+    await first.snapshot(10, [register(web)]);
+    await first.drop();
+    const second = await server.next();
+    await waitFor(() => expect(result.current.status).toBe("reconnecting"));
+    await second.consumed();
+    await new Promise<void>((resolve) => setImmediate(resolve)); // the kit's acceptance task
+    await new Promise<void>((resolve) => setImmediate(resolve)); // the hook's render task
+    expect(result.current.status).toBe("reconnecting");
+    await second.push(11, setStatus(web, "critical"));
+    await waitFor(() => expect(result.current.status).toBe("live"));
   });
 
   test("Aborted resets and resubscribes at 0; PermissionDenied is terminal (SPEC M6)", async () => {
