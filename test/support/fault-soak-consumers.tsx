@@ -176,6 +176,7 @@ export function Viewer({ consumer, observations, service, token }: ViewerProps) 
       consumer.token = shown.token as Token;
       consumer.service = shown.service ?? "";
       consumer.last = undefined;
+      consumer.cursor.epoch = 0;
     }
     if (shown.loaded === "1") {
       observations.seen(consumer, BigInt(shown.index ?? "0"), element.textContent ?? "");

@@ -298,6 +298,9 @@ export async function runCase(actions: readonly Action[], figures: Figures, conv
         consumer.service = SERVICES[action.service]!;
         consumer.token = TOKENS[action.token]! as Token;
         consumer.last = undefined;
+        // Another key's entry may still show an older server life's last good state (kept
+        // while it reconnects): epochs are monotonic per view, not across a key switch.
+        consumer.cursor.epoch = 0;
         rerender();
         return;
       }
