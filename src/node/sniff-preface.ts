@@ -6,6 +6,7 @@
 
 import type * as net from "node:net";
 import { Duplex } from "node:stream";
+import type { Timers } from "../server/types.js";
 
 /** RFC 9113 §3.4: every HTTP/2 connection with prior knowledge (h2c) opens with these bytes. */
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
@@ -17,18 +18,23 @@ export type SniffedProtocol = "h1" | "h2";
  * socket paused, nothing consumed beyond `head`). A preface split across TCP segments (even one
  * byte at a time) is still HTTP/2; any byte that departs from the preface means HTTP/1.x, so a
  * request whose first segment is "P" waits only for its second byte. A connection that ends,
- * fails or stays silent past `timeoutMs` before deciding is destroyed and `decided` never runs.
+ * fails or has not decided within `timeoutMs` of its start is destroyed and `decided` never
+ * runs. The deadline is absolute, not an idle timeout: a client trickling one byte just inside
+ * an idle timeout could otherwise hold the connection for 23 such periods (slowloris).
  */
 export function sniffPreface(
   socket: net.Socket,
   timeoutMs: number,
   decided: (protocol: SniffedProtocol, head: Buffer) => void,
+  timers: Timers = globalThis,
 ): void {
   let head: Buffer = Buffer.alloc(0);
+  const deadline = timers.setTimeout(() => socket.destroy(), timeoutMs);
+  (deadline as { unref?: () => void }).unref?.();
   const done = () => {
     socket.off("data", onData);
     socket.off("end", onEnd);
-    socket.setTimeout(0);
+    timers.clearTimeout(deadline);
   };
   const onData = (chunk: Buffer) => {
     head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
@@ -50,7 +56,7 @@ export function sniffPreface(
   };
   socket.on("data", onData);
   socket.once("end", onEnd);
-  socket.setTimeout(timeoutMs, () => socket.destroy());
+  socket.once("close", done);
 }
 
 /**
