@@ -30,7 +30,7 @@ import {
 } from "./lib/figures.js";
 
 const SIZES = quick ? [1_000] : [10_000, 100_000];
-const UPDATES = quick ? 200 : 2_000;
+const UPDATES = quick ? 200 : 10_000;
 
 interface Row {
   readonly id: string;

@@ -35,7 +35,12 @@ export type Chart =
       readonly file: string;
       readonly title: string;
       readonly unit: string;
-      readonly bars: readonly { readonly label: string; readonly value: number }[];
+      /** `text` replaces the printed value (e.g. a 0 drawn as a sliver on a log scale). */
+      readonly bars: readonly {
+        readonly label: string;
+        readonly value: number;
+        readonly text?: string;
+      }[];
       /** A vertical target line, in the bars' unit. */
       readonly target?: number;
       readonly log?: boolean;

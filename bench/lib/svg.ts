@@ -36,7 +36,8 @@ function bars(chart: Extract<Chart, { kind: "bar" }>): string {
       ? ((Math.log(Math.max(v, min)) - Math.log(min)) / (Math.log(max) - Math.log(min))) * plotW
       : (v / max) * plotW;
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT}>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" ${FONT}>`,
+    `<title>${esc(chart.title)}</title>`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="8" y="20" font-weight="bold" font-size="14">${esc(chart.title)}</text>`,
   ];
@@ -46,7 +47,7 @@ function bars(chart: Extract<Chart, { kind: "bar" }>): string {
     out.push(
       `<text x="${labelW - 8}" y="${y + 15}" text-anchor="end">${esc(bar.label)}</text>`,
       `<rect x="${labelW}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowH - 8}" fill="${COLORS[i % COLORS.length]}"/>`,
-      `<text x="${(labelW + w + 4).toFixed(1)}" y="${y + 15}">${esc(`${fmt(bar.value)} ${chart.unit}`)}</text>`,
+      `<text x="${(labelW + w + 4).toFixed(1)}" y="${y + 15}">${esc(bar.text ?? `${fmt(bar.value)} ${chart.unit}`)}</text>`,
     );
   });
   if (chart.target !== undefined) {
@@ -65,14 +66,14 @@ function lines(chart: Extract<Chart, { kind: "line" }>): string {
   const plotW = 460;
   const plotH = 240;
   const top = 34;
-  const legendW = 240;
+  const legendW = 330;
   const width = left + plotW + 20 + legendW;
   const height = top + plotH + 50;
   const all = chart.series.flatMap((s: LineSeries) => s.points);
   const xs = all.map((p) => p[0]);
   const ys = all.map((p) => p[1]);
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  const yMax = Math.max(...ys) * 1.08 || 1;
+  const yMax = chart.log ? Math.max(...ys) * 1.08 || 1 : niceCeil(Math.max(...ys) * 1.02);
   const yMin = chart.log ? Math.min(...ys.filter((v) => v > 0)) / 1.5 : 0;
   const lx = (v: number) => Math.log10(v);
   const px = (v: number) =>
@@ -84,7 +85,8 @@ function lines(chart: Extract<Chart, { kind: "line" }>): string {
       ? ((lx(Math.max(v, yMin)) - lx(yMin)) / (lx(yMax) - lx(yMin))) * plotH
       : (v / yMax) * plotH);
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT}>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" ${FONT}>`,
+    `<title>${esc(chart.title)}</title>`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="8" y="20" font-weight="bold" font-size="14">${esc(chart.title)}</text>`,
     `<line x1="${left}" x2="${left + plotW}" y1="${top + plotH}" y2="${top + plotH}" stroke="#999"/>`,
@@ -121,6 +123,14 @@ function lines(chart: Extract<Chart, { kind: "line" }>): string {
   });
   out.push("</svg>");
   return out.join("\n");
+}
+
+/** The smallest 1, 2, 2.5 or 5 × 10^k at or above `v` (clean axis ticks). */
+function niceCeil(v: number): number {
+  if (!(v > 0)) return 1;
+  const base = 10 ** Math.floor(Math.log10(v));
+  for (const step of [1, 2, 2.5, 5, 10]) if (step * base >= v) return step * base;
+  return 10 * base;
 }
 
 function logTicks(min: number, max: number): number[] {
