@@ -3,50 +3,23 @@
  * remounts with a new registry on the same QueryClient opens its own stream; refetches of a
  * live query open nothing; removal closes the stream at once.
  */
-import { QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-query";
-import { cleanup, render, screen } from "@testing-library/react";
+import { QueryClientProvider, useQuery } from "@tanstack/react-query";
+import { render, screen } from "@testing-library/react";
 import type { ReactNode } from "react";
 import {
   MaterializerProvider,
   MaterializerRegistry,
-  type ServiceHealthResult,
-  serviceHealthRequest,
   useMaterializedView,
   useMaterializerRegistry,
 } from "react-submatview";
 import { materializedViewQueryOptions, useMaterializedQuery } from "react-submatview/tanstack";
-import { afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import type { ManualTimers } from "../support/manual-timers.js";
+import { describe, expect, test } from "vitest";
 import { ev, PushableClient } from "../support/pushable-client.js";
-import { startTestServer, type TestServer } from "../support/server.js";
-import { manualTanStackTimers, trackStreams, within } from "./tanstack-support.js";
+import { startTestServer } from "../support/server.js";
+import { names, tanstackBed, trackStreams, web, within } from "./tanstack-support.js";
 
 const TTL = 60_000;
-let gcTimers: ManualTimers;
-let server: TestServer | undefined;
-let registry: MaterializerRegistry | undefined;
-let queryClient: QueryClient;
-
-beforeAll(() => {
-  gcTimers = manualTanStackTimers();
-});
-
-beforeEach(() => {
-  queryClient = new QueryClient();
-});
-
-afterEach(async () => {
-  cleanup();
-  queryClient.clear();
-  registry?.dispose();
-  await server?.close();
-  server = undefined;
-  registry = undefined;
-});
-
-const web = () => serviceHealthRequest({ service: "web", token: "secret-token-value" });
-const names = (r: ServiceHealthResult | undefined) =>
-  r?.nodes.map((n) => n.Service?.ID).join(",") ?? "";
+const bed = tanstackBed();
 
 function QueryList() {
   const { data } = useMaterializedQuery(web());
@@ -55,8 +28,7 @@ function QueryList() {
 
 describe("SPEC Q1: bookkeeping per query client and registry", () => {
   test("a provider remounted with a new registry on the same QueryClient opens its own stream (old one closed) and gets live updates", async () => {
-    server = await startTestServer();
-    const s = server;
+    const s = bed.ownServer(await startTestServer());
     s.catalog.register({ node: "n1", service: "web", id: "web-1" });
     const tracked = trackStreams(s.publisher);
     const transport = s.transport();
@@ -70,7 +42,7 @@ describe("SPEC Q1: bookkeeping per query client and registry", () => {
       return <span>{`${names(view.data)}|${names(query.data)}`}</span>;
     }
     const app = (generation: number): ReactNode => (
-      <QueryClientProvider client={queryClient}>
+      <QueryClientProvider client={bed.queryClient}>
         <MaterializerProvider
           key={generation}
           transport={transport}
@@ -97,7 +69,7 @@ describe("SPEC Q1: bookkeeping per query client and registry", () => {
 
     // gc of the query releases the new registry's entry at once (no second TTL).
     view.unmount();
-    gcTimers.advance(TTL);
+    bed.gcTimers.advance(TTL);
     await within(tracked.streams[1]!.closed, "the query's stream to close on gc");
   }, 10_000);
 
@@ -105,9 +77,9 @@ describe("SPEC Q1: bookkeeping per query client and registry", () => {
     const oldClient = new PushableClient();
     const newClient = new PushableClient();
     const oldRegistry = new MaterializerRegistry({ client: oldClient, idleTtlMs: TTL });
-    registry = new MaterializerRegistry({ client: newClient, idleTtlMs: TTL });
+    const registry = bed.own(new MaterializerRegistry({ client: newClient, idleTtlMs: TTL }));
     const app = (r: MaterializerRegistry) => (
-      <QueryClientProvider client={queryClient}>
+      <QueryClientProvider client={bed.queryClient}>
         <MaterializerProvider registry={r}>
           <QueryList />
         </MaterializerProvider>
@@ -129,7 +101,7 @@ describe("SPEC Q1: bookkeeping per query client and registry", () => {
     expect(newClient.streams).toHaveLength(1);
     // The old registry's query is inactive now: its stream lives exactly until gc (Q1).
     expect(first.aborted).toBe(false);
-    gcTimers.advance(TTL);
+    bed.gcTimers.advance(TTL);
     expect(first.aborted).toBe(true);
     expect(oldRegistry.stats().entries).toBe(0);
     expect(second.aborted).toBe(false);
@@ -140,9 +112,9 @@ describe("SPEC Q1: bookkeeping per query client and registry", () => {
 describe("SPEC Q1: hostile cases", () => {
   test("refetch and invalidation of a live query open no second stream", async () => {
     const client = new PushableClient();
-    registry = new MaterializerRegistry({ client, idleTtlMs: TTL });
+    const registry = bed.own(new MaterializerRegistry({ client, idleTtlMs: TTL }));
     render(
-      <QueryClientProvider client={queryClient}>
+      <QueryClientProvider client={bed.queryClient}>
         <MaterializerProvider registry={registry}>
           <QueryList />
         </MaterializerProvider>
@@ -151,10 +123,10 @@ describe("SPEC Q1: hostile cases", () => {
     const stream = await client.next();
     stream.push(ev.register(2n, "n1", "web-1"), ev.end(2n));
     await screen.findByText("web-1");
-    await within(queryClient.refetchQueries(), "refetch");
-    await within(queryClient.invalidateQueries(), "invalidation");
+    await within(bed.queryClient.refetchQueries(), "refetch");
+    await within(bed.queryClient.invalidateQueries(), "invalidation");
     const options = materializedViewQueryOptions(web(), { registry });
-    expect(names(await within(queryClient.fetchQuery(options), "fetchQuery"))).toBe("web-1");
+    expect(names(await within(bed.queryClient.fetchQuery(options), "fetchQuery"))).toBe("web-1");
     stream.push(ev.register(3n, "n2", "web-2"));
     await screen.findByText("web-1,web-2");
     expect(client.streams).toHaveLength(1);
@@ -164,14 +136,14 @@ describe("SPEC Q1: hostile cases", () => {
 
   test("removing the query (removeQueries, or gc) closes the stream at once", async () => {
     const client = new PushableClient();
-    registry = new MaterializerRegistry({ client, idleTtlMs: TTL });
+    const registry = bed.own(new MaterializerRegistry({ client, idleTtlMs: TTL }));
     const options = materializedViewQueryOptions(web(), { registry });
     function Plain() {
       const { data } = useQuery(options);
       return <span>{names(data) || "pending"}</span>;
     }
     const view = render(
-      <QueryClientProvider client={queryClient}>
+      <QueryClientProvider client={bed.queryClient}>
         <Plain />
       </QueryClientProvider>,
     );
@@ -179,18 +151,18 @@ describe("SPEC Q1: hostile cases", () => {
     stream.push(ev.register(2n, "n1", "web-1"), ev.end(2n));
     await screen.findByText("web-1");
     view.unmount();
-    queryClient.removeQueries({ queryKey: options.queryKey });
+    bed.queryClient.removeQueries({ queryKey: options.queryKey });
     expect(stream.aborted).toBe(true);
     expect(registry.stats().entries).toBe(0);
 
     // A later query for the same request starts afresh; gc closes that stream too, at once.
-    const fetched = queryClient.fetchQuery(options);
+    const fetched = bed.queryClient.fetchQuery(options);
     const again = await client.next();
     again.push(ev.register(4n, "n1", "web-1"), ev.end(4n));
     expect(names(await within(fetched, "fetchQuery"))).toBe("web-1");
-    gcTimers.advance(TTL - 1);
+    bed.gcTimers.advance(TTL - 1);
     expect(again.aborted).toBe(false);
-    gcTimers.advance(1);
+    bed.gcTimers.advance(1);
     expect(again.aborted).toBe(true);
     expect(registry.stats().entries).toBe(0);
   });

@@ -1,11 +1,89 @@
 /**
- * Helpers of the TanStack adapter tests: TanStack's long timers on a manual clock, a deadline
- * for steps that would hang on a bug, and server-side stream tracking (opened / closed).
+ * Helpers of the TanStack adapter tests: the per-test bed (manual clock for TanStack's long
+ * timers, a fresh QueryClient, disposal of the test's registry and server), the shared request
+ * fixtures, a deadline for steps that would hang on a bug, and server-side stream tracking.
  */
-import { timeoutManager } from "@tanstack/react-query";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { QueryClient, timeoutManager } from "@tanstack/react-query";
+import { cleanup } from "@testing-library/react";
+import {
+  type MaterializerRegistry,
+  type ServiceHealthResult,
+  serviceHealthRequest,
+} from "react-submatview";
 import type { EventPublisher } from "react-submatview/server";
+import { afterEach, beforeAll, beforeEach } from "vitest";
 import { type Deferred, deferred } from "../support/deferred.js";
 import { ManualTimers } from "../support/manual-timers.js";
+import type { TestServer } from "../support/server.js";
+
+/** The request every TanStack test subscribes to (its token must never reach a key or log). */
+export const web = () => serviceHealthRequest({ service: "web", token: "secret-token-value" });
+/** The service ids of a result, comma-joined ("" when none). */
+export const names = (r: ServiceHealthResult | undefined) =>
+  r?.nodes.map((n) => n.Service?.ID).join(",") ?? "";
+/** A terminal error (SPEC M6): no retry may follow it. */
+export const denied = () => new ConnectError("token revoked", Code.PermissionDenied);
+
+export interface TanStackBed {
+  /** TanStack's timers of 1 s and more (gcTime, retry delays); see manualTanStackTimers. */
+  readonly gcTimers: ManualTimers;
+  /** A fresh QueryClient per test, cleared after it. */
+  readonly queryClient: QueryClient;
+  /** The registry last handed to `own` in this test, if any. */
+  readonly registry: MaterializerRegistry | undefined;
+  /** Disposes `registry` after the test; returns it. */
+  own(registry: MaterializerRegistry): MaterializerRegistry;
+  /** Closes `server` after the test; returns it. */
+  ownServer(server: TestServer): TestServer;
+}
+
+/**
+ * Registers the hooks every TanStack test file shares: manual TanStack timers (once), a new
+ * QueryClient per test, and after each test an unmount, a cleared cache, the registry disposed
+ * and the server closed. Call once at the top level of a test file.
+ */
+export function tanstackBed(): TanStackBed {
+  let gcTimers: ManualTimers | undefined;
+  let queryClient: QueryClient | undefined;
+  let registry: MaterializerRegistry | undefined;
+  let server: TestServer | undefined;
+  beforeAll(() => {
+    gcTimers = manualTanStackTimers();
+  });
+  beforeEach(() => {
+    queryClient = new QueryClient();
+  });
+  afterEach(async () => {
+    cleanup();
+    queryClient?.clear();
+    registry?.dispose();
+    await server?.close();
+    server = undefined;
+    registry = undefined;
+  });
+  return {
+    get gcTimers() {
+      if (!gcTimers) throw new Error("tanstackBed: gcTimers read before beforeAll");
+      return gcTimers;
+    },
+    get queryClient() {
+      if (!queryClient) throw new Error("tanstackBed: queryClient read outside a test");
+      return queryClient;
+    },
+    get registry() {
+      return registry;
+    },
+    own(r) {
+      registry = r;
+      return r;
+    },
+    ownServer(s) {
+      server = s;
+      return s;
+    },
+  };
+}
 
 /**
  * Routes TanStack's timers of 1 s and more (gcTime, retry delays) to a manual clock; short

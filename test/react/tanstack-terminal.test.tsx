@@ -3,49 +3,18 @@
  * cached query is the next request: it subscribes afresh, exactly once, with no retry storm.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { cleanup, render, screen, waitFor } from "@testing-library/react";
-import {
-  MaterializerProvider,
-  MaterializerRegistry,
-  type ServiceHealthResult,
-  serviceHealthRequest,
-} from "react-submatview";
+import { QueryClientProvider } from "@tanstack/react-query";
+import { render, screen, waitFor } from "@testing-library/react";
+import { MaterializerProvider, MaterializerRegistry } from "react-submatview";
 import { materializedViewQueryOptions, useMaterializedQuery } from "react-submatview/tanstack";
-import { afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import type { ManualTimers } from "../support/manual-timers.js";
+import { describe, expect, test } from "vitest";
 import { ev, PushableClient } from "../support/pushable-client.js";
 import { serverRegistry } from "../support/render.js";
-import { startTestServer, type TestServer } from "../support/server.js";
-import { manualTanStackTimers, runDueRetries, within } from "./tanstack-support.js";
+import { startTestServer } from "../support/server.js";
+import { denied, names, runDueRetries, tanstackBed, web, within } from "./tanstack-support.js";
 
 const TTL = 60_000;
-let gcTimers: ManualTimers;
-let server: TestServer | undefined;
-let registry: MaterializerRegistry | undefined;
-let queryClient: QueryClient;
-
-beforeAll(() => {
-  gcTimers = manualTanStackTimers();
-});
-
-beforeEach(() => {
-  queryClient = new QueryClient();
-});
-
-afterEach(async () => {
-  cleanup();
-  queryClient.clear();
-  registry?.dispose();
-  await server?.close();
-  server = undefined;
-  registry = undefined;
-});
-
-const web = () => serviceHealthRequest({ service: "web", token: "secret-token-value" });
-const names = (r: ServiceHealthResult | undefined) =>
-  r?.nodes.map((n) => n.Service?.ID).join(",") ?? "";
-const denied = () => new ConnectError("token revoked", Code.PermissionDenied);
+const bed = tanstackBed();
 
 function QueryList() {
   const { data, error } = useMaterializedQuery(web());
@@ -58,7 +27,7 @@ function QueryList() {
 
 function renderList(r: MaterializerRegistry) {
   return render(
-    <QueryClientProvider client={queryClient}>
+    <QueryClientProvider client={bed.queryClient}>
       <MaterializerProvider registry={r}>
         <QueryList />
       </MaterializerProvider>
@@ -71,15 +40,15 @@ const errorText = () => screen.getByTestId("q").dataset.error;
 describe("SPEC Q1/R5: refetch after a terminal error subscribes afresh", () => {
   test("a terminal error before any data: no retry storm; one refetch, one new stream, then data and no error", async () => {
     const client = new PushableClient();
-    registry = new MaterializerRegistry({ client, idleTtlMs: TTL });
+    const registry = bed.own(new MaterializerRegistry({ client, idleTtlMs: TTL }));
     renderList(registry);
     const first = await client.next();
     first.fail(denied());
     await waitFor(() => expect(errorText()).toMatch(/token revoked/));
-    await runDueRetries(gcTimers);
+    await runDueRetries(bed.gcTimers);
     expect(client.streams).toHaveLength(1);
 
-    const refetched = queryClient.refetchQueries();
+    const refetched = bed.queryClient.refetchQueries();
     const second = await within(client.next(), "a new stream for the refetch");
     expect(second.request.Index).toBe(0n);
     second.push(ev.register(2n, "n1", "web-1"), ev.end(2n));
@@ -88,14 +57,14 @@ describe("SPEC Q1/R5: refetch after a terminal error subscribes afresh", () => {
     expect(errorText()).toBe("");
     second.push(ev.register(3n, "n2", "web-2"));
     await screen.findByText("web-1,web-2");
-    await runDueRetries(gcTimers);
+    await runDueRetries(bed.gcTimers);
     expect(client.streams).toHaveLength(2);
     expect(registry.stats().entries).toBe(1);
   });
 
   test("a terminal error after data: the data stays with the error; a refetch resubscribes from a fresh snapshot", async () => {
     const client = new PushableClient();
-    registry = new MaterializerRegistry({ client, idleTtlMs: TTL });
+    const registry = bed.own(new MaterializerRegistry({ client, idleTtlMs: TTL }));
     renderList(registry);
     const first = await client.next();
     first.push(ev.register(2n, "n1", "web-1"), ev.end(2n));
@@ -103,10 +72,10 @@ describe("SPEC Q1/R5: refetch after a terminal error subscribes afresh", () => {
     first.fail(denied());
     await waitFor(() => expect(errorText()).toMatch(/token revoked/));
     expect(screen.getByTestId("q").textContent).toBe("web-1");
-    await runDueRetries(gcTimers);
+    await runDueRetries(bed.gcTimers);
     expect(client.streams).toHaveLength(1);
 
-    const refetched = queryClient.refetchQueries();
+    const refetched = bed.queryClient.refetchQueries();
     const second = await within(client.next(), "a new stream for the refetch");
     expect(second.request.Index).toBe(0n);
     second.push(ev.register(4n, "n1", "web-1"), ev.register(4n, "n2", "web-2"), ev.end(4n));
@@ -118,39 +87,42 @@ describe("SPEC Q1/R5: refetch after a terminal error subscribes afresh", () => {
 
   test("a refetch that is denied again opens exactly one stream and shows the error again", async () => {
     const client = new PushableClient();
-    registry = new MaterializerRegistry({ client, idleTtlMs: TTL });
+    const registry = bed.own(new MaterializerRegistry({ client, idleTtlMs: TTL }));
     const options = materializedViewQueryOptions(web(), { registry });
-    const fetched = queryClient.fetchQuery({ ...options, retry: false }).catch((e: unknown) => e);
+    const fetched = bed.queryClient
+      .fetchQuery({ ...options, retry: false })
+      .catch((e: unknown) => e);
     (await client.next()).fail(denied());
     expect(await within(fetched, "the first fetch")).toBeInstanceOf(ConnectError);
 
-    const again = queryClient.fetchQuery(options).catch((e: unknown) => e);
+    const again = bed.queryClient.fetchQuery(options).catch((e: unknown) => e);
     (await within(client.next(), "a new stream for the second fetch")).fail(denied());
     expect(await within(again, "the second fetch")).toBeInstanceOf(ConnectError);
-    await runDueRetries(gcTimers);
+    await runDueRetries(bed.gcTimers);
     expect(client.streams).toHaveLength(2);
   });
 
   test("over HTTP: the server's authorizer denies the token; after it is granted, invalidateQueries subscribes again and live updates arrive", async () => {
     let granted = false;
     let streams = 0;
-    server = await startTestServer({
-      authorizer: () => {
-        streams++;
-        if (!granted) throw new ConnectError("permission denied", Code.PermissionDenied);
-        return () => true;
-      },
-    });
-    const s = server;
+    const s = bed.ownServer(
+      await startTestServer({
+        authorizer: () => {
+          streams++;
+          if (!granted) throw new ConnectError("permission denied", Code.PermissionDenied);
+          return () => true;
+        },
+      }),
+    );
     s.catalog.register({ node: "n1", service: "web", id: "web-1" });
-    registry = serverRegistry(s, { idleTtlMs: TTL });
+    const registry = bed.own(serverRegistry(s, { idleTtlMs: TTL }));
     renderList(registry);
     await waitFor(() => expect(errorText()).toMatch(/permission denied/));
-    await runDueRetries(gcTimers);
+    await runDueRetries(bed.gcTimers);
     expect(streams).toBe(1);
 
     granted = true;
-    await within(queryClient.invalidateQueries(), "the invalidation's refetch");
+    await within(bed.queryClient.invalidateQueries(), "the invalidation's refetch");
     await screen.findByText("web-1");
     expect(errorText()).toBe("");
     s.catalog.register({ node: "n2", service: "web", id: "web-2" });

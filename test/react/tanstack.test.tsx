@@ -1,12 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import {
-  QueryClient,
-  QueryClientProvider,
-  timeoutManager,
-  useQuery,
-  useSuspenseQuery,
-} from "@tanstack/react-query";
-import { cleanup, render, screen, waitFor } from "@testing-library/react";
+import { QueryClientProvider, useQuery, useSuspenseQuery } from "@tanstack/react-query";
+import { render, screen, waitFor } from "@testing-library/react";
 import { type ReactNode, Suspense } from "react";
 import {
   MaterializerProvider,
@@ -16,55 +10,20 @@ import {
   useMaterializedView,
 } from "react-submatview";
 import { materializedViewQueryOptions, useMaterializedQuery } from "react-submatview/tanstack";
-import { afterEach, beforeAll, beforeEach, describe, expect, expectTypeOf, test } from "vitest";
+import { describe, expect, expectTypeOf, test } from "vitest";
 import { ManualTimers } from "../support/manual-timers.js";
 import { ev, PushableClient } from "../support/pushable-client.js";
 import { serverRegistry } from "../support/render.js";
-import { startTestServer, type TestServer } from "../support/server.js";
+import { startTestServer } from "../support/server.js";
+import { names, tanstackBed, web } from "./tanstack-support.js";
 
 const TTL = 60_000;
-let server: TestServer | undefined;
-let registry: MaterializerRegistry | undefined;
-let queryClient: QueryClient;
-/** TanStack's long timers (gcTime) run on a manual clock; short ones stay real. */
-const gcTimers = new ManualTimers();
-
-beforeAll(() => {
-  timeoutManager.setTimeoutProvider({
-    setTimeout: (cb, delay) =>
-      delay >= 1_000
-        ? (gcTimers.setTimeout(cb, delay) as number)
-        : (setTimeout(cb, delay) as unknown as number),
-    clearTimeout: (id) => {
-      gcTimers.clearTimeout(id);
-      clearTimeout(id as unknown as ReturnType<typeof setTimeout>);
-    },
-    setInterval: (cb, delay) => setInterval(cb, delay) as unknown as number,
-    clearInterval: (id) => clearInterval(id as unknown as ReturnType<typeof setInterval>),
-  });
-});
-
-beforeEach(() => {
-  queryClient = new QueryClient();
-});
-
-afterEach(async () => {
-  cleanup();
-  queryClient.clear();
-  registry?.dispose();
-  await server?.close();
-  server = undefined;
-  registry = undefined;
-});
-
-const web = () => serviceHealthRequest({ service: "web", token: "secret-token-value" });
-const names = (r: ServiceHealthResult | undefined) =>
-  r?.nodes.map((n) => n.Service?.ID).join(",") ?? "";
+const bed = tanstackBed();
 
 function wrap(children: ReactNode) {
   return (
-    <QueryClientProvider client={queryClient}>
-      <MaterializerProvider registry={registry}>{children}</MaterializerProvider>
+    <QueryClientProvider client={bed.queryClient}>
+      <MaterializerProvider registry={bed.registry}>{children}</MaterializerProvider>
     </QueryClientProvider>
   );
 }
@@ -79,15 +38,17 @@ function QueryList() {
 }
 
 async function withServer() {
-  server = await startTestServer();
+  const server = bed.ownServer(await startTestServer());
   server.catalog.register({ node: "n1", service: "web", id: "web-1" });
-  registry = serverRegistry(server, { idleTtlMs: TTL });
+  bed.own(serverRegistry(server, { idleTtlMs: TTL }));
   return server;
 }
 
 describe("SPEC Q1: materializedViewQueryOptions", () => {
   test("options: a JSON-safe key without the token, staleTime Infinity, gcTime = the idle TTL", async () => {
-    registry = new MaterializerRegistry({ client: new PushableClient(), idleTtlMs: 1234 });
+    const registry = bed.own(
+      new MaterializerRegistry({ client: new PushableClient(), idleTtlMs: 1234 }),
+    );
     const options = materializedViewQueryOptions(web(), { registry });
     expect(JSON.stringify(options.queryKey)).not.toContain("secret-token-value");
     expect(JSON.parse(JSON.stringify(options.queryKey))).toEqual(options.queryKey);
@@ -100,16 +61,16 @@ describe("SPEC Q1: materializedViewQueryOptions", () => {
 
   test("SPEC R1: no token in any query key or hash in the cache; two tokens never share a query", async () => {
     const client = new PushableClient();
-    registry = new MaterializerRegistry({ client, idleTtlMs: TTL });
+    const registry = bed.own(new MaterializerRegistry({ client, idleTtlMs: TTL }));
     const other = serviceHealthRequest({ service: "web", token: "another-token-value" });
     const fetched = Promise.all([
-      queryClient.fetchQuery(materializedViewQueryOptions(web(), { registry })),
-      queryClient.fetchQuery(materializedViewQueryOptions(other, { registry })),
+      bed.queryClient.fetchQuery(materializedViewQueryOptions(web(), { registry })),
+      bed.queryClient.fetchQuery(materializedViewQueryOptions(other, { registry })),
     ]);
     for (const stream of [await client.next(), await client.next()])
       stream.push(ev.register(2n, "n1", "web-1"), ev.end(2n));
     await fetched;
-    const queries = queryClient.getQueryCache().getAll();
+    const queries = bed.queryClient.getQueryCache().getAll();
     expect(queries).toHaveLength(2);
     for (const query of queries) {
       const seen = `${query.queryHash} ${JSON.stringify(query.queryKey)}`;
@@ -136,25 +97,25 @@ describe("SPEC Q1: materializedViewQueryOptions", () => {
     await waitFor(() =>
       expect(
         names(
-          queryClient.getQueryData(
-            materializedViewQueryOptions(web(), { registry: registry! }).queryKey,
+          bed.queryClient.getQueryData(
+            materializedViewQueryOptions(web(), { registry: bed.registry! }).queryKey,
           ),
         ),
       ).toBe("web-1,web-2"),
     );
-    gcTimers.advance(TTL - 1);
+    bed.gcTimers.advance(TTL - 1);
     expect(s.publisher.stats().subscribers).toBe(1);
     const second = render(wrap(<QueryList />));
     expect(screen.getByTestId("q").textContent).toBe("web-1,web-2");
     s.catalog.register({ node: "n3", service: "web", id: "web-3" });
     await screen.findByText("web-1,web-2,web-3");
     second.unmount();
-    gcTimers.advance(TTL - 1);
+    bed.gcTimers.advance(TTL - 1);
     expect(s.publisher.stats().subscribers).toBe(1);
-    expect(registry!.stats().entries).toBe(1);
-    gcTimers.advance(1);
+    expect(bed.registry!.stats().entries).toBe(1);
+    bed.gcTimers.advance(1);
     // Removed from the cache: the registry reference is released and the stream closed at once.
-    expect(registry!.stats().entries).toBe(0);
+    expect(bed.registry!.stats().entries).toBe(0);
     await s.publisher.idle();
     expect(s.publisher.stats().subscribers).toBe(0);
   });
@@ -163,7 +124,7 @@ describe("SPEC Q1: materializedViewQueryOptions", () => {
     const s = await withServer();
     function Both() {
       const view = useMaterializedView(web());
-      const query = useQuery(materializedViewQueryOptions(web(), { registry: registry! }));
+      const query = useQuery(materializedViewQueryOptions(web(), { registry: bed.registry! }));
       return <span>{`${names(view.data)}|${names(query.data)}`}</span>;
     }
     render(wrap(<Both />));
@@ -171,13 +132,13 @@ describe("SPEC Q1: materializedViewQueryOptions", () => {
     s.catalog.register({ node: "n2", service: "web", id: "web-2" });
     await screen.findByText("web-1,web-2|web-1,web-2");
     expect(s.publisher.stats().subscribers).toBe(1);
-    expect(registry!.stats().entries).toBe(1);
+    expect(bed.registry!.stats().entries).toBe(1);
   });
 
   test("fetchQuery and useSuspenseQuery work too", async () => {
     await withServer();
-    const options = materializedViewQueryOptions(web(), { registry: registry! });
-    expect(names(await queryClient.fetchQuery(options))).toBe("web-1");
+    const options = materializedViewQueryOptions(web(), { registry: bed.registry! });
+    expect(names(await bed.queryClient.fetchQuery(options))).toBe("web-1");
     function Suspended() {
       const { data } = useSuspenseQuery(options);
       return <span>{`s:${names(data)}`}</span>;
@@ -188,7 +149,9 @@ describe("SPEC Q1: materializedViewQueryOptions", () => {
 
   test("errors surface as the query's error, keeping the last data", async () => {
     const client = new PushableClient();
-    registry = new MaterializerRegistry({ client, idleTtlMs: TTL, timers: new ManualTimers() });
+    const _registry = bed.own(
+      new MaterializerRegistry({ client, idleTtlMs: TTL, timers: new ManualTimers() }),
+    );
     render(wrap(<QueryList />));
     const stream = await client.next();
     stream.push(ev.register(2n, "n1", "web-1"), ev.end(2n));

@@ -1,43 +1,19 @@
-/**
- * Review (SPEC Q1, R5): a refetch after a terminal error is the next request and subscribes
- * afresh, also while a `useMaterializedView` component of the same request still holds the
- * failed entry (the entry keeps its error for that holder, but a new request never gets it).
- */
-import { Code, ConnectError } from "@connectrpc/connect";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { QueryClientProvider } from "@tanstack/react-query";
 import { cleanup, render, screen, waitFor } from "@testing-library/react";
-import {
-  MaterializerProvider,
-  MaterializerRegistry,
-  type ServiceHealthResult,
-  serviceHealthRequest,
-  useMaterializedView,
-} from "react-submatview";
+import { MaterializerProvider, MaterializerRegistry, useMaterializedView } from "react-submatview";
 import { useMaterializedQuery } from "react-submatview/tanstack";
-import { afterEach, beforeAll, describe, expect, test } from "vitest";
-import { manualTanStackTimers, runDueRetries, within } from "../react/tanstack-support.js";
-import type { ManualTimers } from "../support/manual-timers.js";
+import { describe, expect, test } from "vitest";
+import {
+  denied,
+  names,
+  runDueRetries,
+  tanstackBed,
+  web,
+  within,
+} from "../react/tanstack-support.js";
 import { ev, PushableClient } from "../support/pushable-client.js";
 
-let gcTimers: ManualTimers;
-let registry: MaterializerRegistry | undefined;
-const queryClient = new QueryClient();
-
-beforeAll(() => {
-  gcTimers = manualTanStackTimers();
-});
-
-afterEach(() => {
-  cleanup();
-  queryClient.clear();
-  registry?.dispose();
-  registry = undefined;
-});
-
-const web = () => serviceHealthRequest({ service: "web", token: "secret-token-value" });
-const names = (r: ServiceHealthResult | undefined) =>
-  r?.nodes.map((n) => n.Service?.ID).join(",") ?? "";
-const denied = () => new ConnectError("token revoked", Code.PermissionDenied);
+const bed = tanstackBed();
 
 function QueryList() {
   const { data, error } = useMaterializedQuery(web());
@@ -49,28 +25,33 @@ function HookList() {
   return <p data-testid="h">{`hook:${status}:${names(data)}`}</p>;
 }
 
+/** A query user and a hook user of the same request under one registry. */
+function renderBoth(registry: MaterializerRegistry) {
+  return render(
+    <QueryClientProvider client={bed.queryClient}>
+      <MaterializerProvider registry={registry}>
+        <QueryList />
+        <HookList />
+      </MaterializerProvider>
+    </QueryClientProvider>,
+  );
+}
+
 describe("SPEC Q1/R5: refetch after a terminal error while a hook holds the failed entry", () => {
   test("the refetch opens one new stream and the query shows its data", {
     timeout: 10_000,
   }, async () => {
     const client = new PushableClient();
-    registry = new MaterializerRegistry({ client, idleTtlMs: 60_000 });
-    render(
-      <QueryClientProvider client={queryClient}>
-        <MaterializerProvider registry={registry}>
-          <QueryList />
-          <HookList />
-        </MaterializerProvider>
-      </QueryClientProvider>,
-    );
+    const registry = bed.own(new MaterializerRegistry({ client, idleTtlMs: 60_000 }));
+    renderBoth(registry);
     const first = await client.next();
     first.fail(denied());
     await waitFor(() => expect(screen.getByTestId("q").textContent).toMatch(/token revoked/));
     await waitFor(() => expect(screen.getByTestId("h").textContent).toBe("hook:failed:"));
-    await runDueRetries(gcTimers);
+    await runDueRetries(bed.gcTimers);
     expect(client.streams).toHaveLength(1);
 
-    const refetched = queryClient.refetchQueries();
+    const refetched = bed.queryClient.refetchQueries();
     const second = await within(client.next(), "a new stream for the refetch");
     expect(second.request.Index).toBe(0n);
     second.push(ev.register(2n, "n1", "web-1"), ev.end(2n));
@@ -90,24 +71,17 @@ describe("SPEC Q1/R5: refetch after a terminal error while a hook holds the fail
     timeout: 10_000,
   }, async () => {
     const client = new PushableClient();
-    registry = new MaterializerRegistry({ client, idleTtlMs: 60_000 });
-    render(
-      <QueryClientProvider client={queryClient}>
-        <MaterializerProvider registry={registry}>
-          <QueryList />
-          <HookList />
-        </MaterializerProvider>
-      </QueryClientProvider>,
-    );
+    const registry = bed.own(new MaterializerRegistry({ client, idleTtlMs: 60_000 }));
+    renderBoth(registry);
     (await client.next()).fail(denied());
     await waitFor(() => expect(screen.getByTestId("h").textContent).toBe("hook:failed:"));
-    const refetched = queryClient.refetchQueries();
+    const refetched = bed.queryClient.refetchQueries();
     (await within(client.next(), "a new stream for the refetch")).fail(denied());
     await within(refetched, "the refetch");
     // Every task the hook may have scheduled has run: it opened nothing.
     await new Promise<void>((resolve) => setImmediate(resolve));
     await new Promise<void>((resolve) => setImmediate(resolve));
-    await runDueRetries(gcTimers);
+    await runDueRetries(bed.gcTimers);
     expect(client.streams).toHaveLength(2);
     expect(screen.getByTestId("h").textContent).toBe("hook:failed:");
   });
