@@ -1,8 +1,9 @@
 /**
- * The "subscription accepted" handshake of a resumed stream (SPEC P5 "Resume", M4, M6, M7): the
- * response header a server flushes once it accepted a subscription, and the timer that counts an
- * accepted stream as healthy for the retry waiter.
+ * The "subscription accepted" handshake (SPEC P5 "Resume", M2, M4, M6, M7): the response header a
+ * server flushes once it accepted a subscription, the timer that counts an accepted stream as
+ * healthy for the retry waiter, and the deadline that aborts a stream its server never answers.
  */
+import { HandshakeTimeoutError } from "./errors.js";
 import type { RetryWaiter } from "./retry-waiter.js";
 import type { Timers } from "./types.js";
 
@@ -44,6 +45,59 @@ export class AcceptedStream {
 
   /** The stream ended: it did not stay up long enough (or it did, and the timer fired). */
   ended(): void {
+    if (this.#handle === undefined) return;
+    this.#timers.clearTimeout(this.#handle);
+    this.#handle = undefined;
+  }
+}
+
+/**
+ * How long a stream may go without headers, an event or an error, once its server is known to
+ * send `SUBSCRIBED_HEADER`, before it is aborted and retried (M6 "anything else", M7).
+ */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/**
+ * The handshake deadline (SPEC M2, M6): connect-node 2.1 takes an HTTP/2 stream closed with
+ * `NO_ERROR` before its response (a cleanly closed connection) for no error and waits forever
+ * (connect-es #1678). Once a server has sent `SUBSCRIBED_HEADER`, it sends headers for every
+ * stream it accepts, so a later stream that gets neither headers, an event nor an error within
+ * the deadline is aborted with a {@link HandshakeTimeoutError}. Against a server that never sent
+ * the marker (Consul), nothing is armed. A deadline ≤ 0 or not finite disables it.
+ */
+export class HandshakeDeadline {
+  readonly #timers: Timers;
+  readonly #ms: number;
+  #seen = false;
+  #handle: unknown;
+
+  constructor(timers: Timers, ms: number) {
+    this.#timers = timers;
+    this.#ms = ms;
+  }
+
+  /** The server sent the marker: from now on every stream it opens gets a deadline. */
+  marked(): void {
+    this.#seen = true;
+  }
+
+  /** A stream opened: abort it through `controller` if nothing arrives in time. */
+  arm(controller: AbortController): void {
+    if (!this.#seen || !(this.#ms > 0 && Number.isFinite(this.#ms))) return;
+    this.settle();
+    const ms = this.#ms;
+    this.#handle = this.#timers.setTimeout(() => {
+      this.#handle = undefined;
+      controller.abort(
+        new HandshakeTimeoutError(
+          `no response to a subscribe stream within ${ms} ms (a connection closed under it?); resubscribing`,
+        ),
+      );
+    }, ms);
+  }
+
+  /** Headers, an event or the end arrived (or the materializer stopped): clear the timer. */
+  settle(): void {
     if (this.#handle === undefined) return;
     this.#timers.clearTimeout(this.#handle);
     this.#handle = undefined;

@@ -19,6 +19,15 @@ export class StreamEndedError extends Error {
   }
 }
 
+/**
+ * A stream got neither headers, an event nor an error within the handshake deadline, from a
+ * server known to send its headers at once (SPEC M2, M6): it was aborted and is retried, keeping
+ * the view.
+ */
+export class HandshakeTimeoutError extends Error {
+  override readonly name = "HandshakeTimeoutError";
+}
+
 /** The materializer or registry was closed while a call waited on it. */
 export class MaterializerClosedError extends Error {
   override readonly name = "MaterializerClosedError";

@@ -3,7 +3,11 @@
  * registry and request builders (SPEC sections 3–5). Imports neither React nor TanStack.
  */
 
-export { HEALTHY_STREAM_MS, SUBSCRIBED_HEADER } from "./accepted-stream.js";
+export {
+  HANDSHAKE_TIMEOUT_MS,
+  HEALTHY_STREAM_MS,
+  SUBSCRIBED_HEADER,
+} from "./accepted-stream.js";
 export type { FailureKind } from "./classify.js";
 export { classifyFailure } from "./classify.js";
 export type { Connectivity, ConnectivityChange } from "./connectivity.js";
@@ -11,6 +15,7 @@ export { alwaysOnline, browserConnectivity } from "./connectivity.js";
 export {
   abortError,
   ConnectionLimitError,
+  HandshakeTimeoutError,
   MaterializerClosedError,
   ProtocolError,
   StreamEndedError,

@@ -36,6 +36,8 @@ export interface MaterializerRegistryOptions {
   readonly timers?: Timers;
   /** Backoff of every materializer (SPEC M7). */
   readonly retry?: RetryWaiterOptions;
+  /** Each materializer's handshake deadline (M2, M6; default `HANDSHAKE_TIMEOUT_MS`, 10 s). */
+  readonly handshakeTimeoutMs?: number;
   /** Snapshots from a server render: matching requests start from them and resume (SPEC H4). */
   readonly dehydratedState?: DehydratedState;
   /**
@@ -120,6 +122,7 @@ export class MaterializerRegistry {
   readonly #logger: Required<Logger>;
   readonly #timers: Timers;
   readonly #retry: RetryWaiterOptions | undefined;
+  readonly #handshakeTimeoutMs: number | undefined;
   readonly #entries = new Map<string, Entry>();
   readonly #dehydrated: Map<string, DehydratedEntry>;
   readonly #budget: StreamBudget;
@@ -141,6 +144,7 @@ export class MaterializerRegistry {
     this.#logger = safeLogger(options.logger);
     this.#timers = options.timers ?? defaultTimers;
     this.#retry = options.retry;
+    this.#handshakeTimeoutMs = options.handshakeTimeoutMs;
     const hasWarn = options.logger?.warn !== undefined;
     this.#budget = new StreamBudget({
       baseUrl: options.baseUrl,
@@ -357,6 +361,7 @@ export class MaterializerRegistry {
       logger: this.#logger,
       waiter: new RetryWaiter({ timers: this.#timers, ...this.#retry }),
       timers: this.#timers,
+      handshakeTimeoutMs: this.#handshakeTimeoutMs,
     });
     const seed = this.#dehydrated.get(request.key);
     if (seed) {

@@ -1,5 +1,5 @@
 import type { Event, SubscribeRequest } from "../gen/index.js";
-import { AcceptedStream } from "./accepted-stream.js";
+import { AcceptedStream, HANDSHAKE_TIMEOUT_MS, HandshakeDeadline } from "./accepted-stream.js";
 import { reactionTo } from "./classify.js";
 import { defaultTimers } from "./default-timers.js";
 import { abortError, MaterializerClosedError, ProtocolError, StreamEndedError } from "./errors.js";
@@ -28,8 +28,14 @@ export interface MaterializerDeps<TResult> {
   readonly request: (index: bigint) => SubscribeRequest;
   readonly logger?: Logger;
   readonly waiter?: RetryWaiter;
-  /** Timers for `fetch` timeouts. */
+  /** Timers for `fetch` timeouts, the healthy-stream timer and the handshake deadline. */
   readonly timers?: Timers;
+  /**
+   * Once the server sent `SUBSCRIBED_HEADER`, how long a stream may go without headers, an
+   * event or an error before it is aborted and retried (M2, M6; default
+   * `HANDSHAKE_TIMEOUT_MS`, 10 s; ≤ 0 or `Infinity` disables).
+   */
+  readonly handshakeTimeoutMs?: number;
 }
 
 /**
@@ -48,6 +54,9 @@ export interface MaterializerDeps<TResult> {
  *   any event) publishes `live` with no error and the same index and value, once: a quiet
  *   subject has no event to prove the stream healthy (P5). The retry count is reset only by an
  *   update, or once that stream has stayed open for `HEALTHY_STREAM_MS` (M7);
+ * - once any stream carried that header, a stream with no headers, event or error within
+ *   `handshakeTimeoutMs` is aborted and retried like a dropped one (M2, M6: an HTTP/2 stream
+ *   orphaned by a cleanly closed connection never ends on its own in connect-node 2.1);
  * - a terminal error (`Unauthenticated`, `PermissionDenied`, `InvalidArgument`,
  *   `Unimplemented`, "ACL not found" — sent by the server, not raised by the client for a cut
  *   stream) publishes status `failed` once and `run` returns;
@@ -65,6 +74,7 @@ export class Materializer<TResult> {
   readonly #listeners = new Listeners();
   readonly #waiters: FetchWaiters;
   readonly #accepted: AcceptedStream;
+  readonly #handshake: HandshakeDeadline;
   /** The published state, kept as fields: a state object is only built when someone asks. */
   #status: MaterializerStatus = "connecting";
   #publishedIndex = 0n;
@@ -92,6 +102,10 @@ export class Materializer<TResult> {
     this.#waiter = deps.waiter ?? new RetryWaiter();
     this.#waiters = new FetchWaiters(deps.timers ?? defaultTimers);
     this.#accepted = new AcceptedStream(deps.timers ?? defaultTimers, this.#waiter);
+    this.#handshake = new HandshakeDeadline(
+      deps.timers ?? defaultTimers,
+      deps.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
+    );
   }
 
   /** The index of the view (0 until a complete snapshot is applied, and during a reset). */
@@ -170,6 +184,7 @@ export class Materializer<TResult> {
    */
   #close(): void {
     this.#closed = true;
+    this.#handshake.settle();
     if (this.#waiters.size === 0) return;
     this.#waiters.close(
       new MaterializerClosedError("the materializer stopped while a fetch waited"),
@@ -211,7 +226,13 @@ export class Materializer<TResult> {
   async #consume(signal: AbortSignal): Promise<void> {
     this.#streamOpen = true;
     try {
-      await consumeStream(this.#client, this.#request(this.#index), signal, this.#target);
+      await consumeStream(
+        this.#client,
+        this.#request(this.#index),
+        signal,
+        this.#target,
+        this.#handshake,
+      );
     } finally {
       this.#streamOpen = false;
       this.#accepted.ended();

@@ -1,6 +1,6 @@
 import type { Event, SubscribeRequest } from "../gen/index.js";
-import { SUBSCRIBED_HEADER } from "./accepted-stream.js";
-import { ProtocolError } from "./errors.js";
+import { type HandshakeDeadline, SUBSCRIBED_HEADER } from "./accepted-stream.js";
+import { HandshakeTimeoutError, ProtocolError } from "./errors.js";
 import type { StreamCallOptions, StreamClient } from "./types.js";
 
 /** What the framing state machine does with the events it has checked. */
@@ -19,32 +19,54 @@ export interface FramingTarget {
 /**
  * Opens one `Subscribe` stream and feeds it through {@link consumeFramed} to its end. The call
  * gets its own AbortController, aborted when the stream ends or `signal` aborts: connect 2.1.2
- * cancels a server stream only through its signal (a `break` would leave it open).
+ * cancels a server stream only through its signal (a `break` would leave it open). With a
+ * `deadline` (M2, M6), every stream reports its headers; once one carried the marker, a stream
+ * with no headers, event or error in time is aborted and rejects with a `HandshakeTimeoutError`.
  */
 export async function consumeStream(
   client: StreamClient,
   request: SubscribeRequest,
   signal: AbortSignal,
   target: FramingTarget,
+  deadline?: HandshakeDeadline,
 ): Promise<void> {
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal.reason);
   signal.addEventListener("abort", onAbort, { once: true });
+  const resumed = request.Index > 0n && target.resumed !== undefined;
   const options: StreamCallOptions =
-    request.Index > 0n && target.resumed
-      ? { signal: controller.signal, onHeader: (header) => acceptedHeader(header, target) }
+    resumed || deadline
+      ? {
+          signal: controller.signal,
+          onHeader: (header) => acceptedHeader(header, resumed, target, deadline),
+        }
       : { signal: controller.signal };
+  deadline?.arm(controller);
   try {
-    await consumeFramed(client.subscribe(request, options), request.Index, target);
+    await consumeFramed(client.subscribe(request, options), request.Index, target, deadline);
+  } catch (error) {
+    // Aborted by the deadline, not by `signal`: a retryable failure of its own (M6).
+    const reason: unknown = controller.signal.reason;
+    if (!signal.aborted && reason instanceof HandshakeTimeoutError) throw reason;
+    throw error;
   } finally {
+    deadline?.settle();
     signal.removeEventListener("abort", onAbort);
     controller.abort();
   }
 }
 
 /** Headers without the marker (Consul's, or an error's) change nothing: the first event decides. */
-function acceptedHeader(header: Headers, target: FramingTarget): void {
-  if (header.has(SUBSCRIBED_HEADER)) target.resumed?.();
+function acceptedHeader(
+  header: Headers,
+  resumed: boolean,
+  target: FramingTarget,
+  deadline: HandshakeDeadline | undefined,
+): void {
+  deadline?.settle();
+  if (!header.has(SUBSCRIBED_HEADER)) return;
+  deadline?.marked();
+  if (resumed) target.resumed?.();
 }
 
 /**
@@ -60,6 +82,7 @@ export async function consumeFramed(
   stream: AsyncIterable<Event>,
   fromIndex: bigint,
   target: FramingTarget,
+  deadline?: HandshakeDeadline,
 ): Promise<void> {
   let expectSnapshot = fromIndex === 0n;
   let first = true;
@@ -68,6 +91,7 @@ export async function consumeFramed(
   let applied = fromIndex;
   for await (const event of stream) {
     const payload = event.Payload;
+    if (first) deadline?.settle();
     if (first && !expectSnapshot && payload.case === "NewSnapshotToFollow") {
       first = false;
       target.reset();

@@ -49,8 +49,9 @@ export interface StreamCallOptions {
   readonly signal: AbortSignal;
   /**
    * Called with the response headers before the first event, when the client can tell (a
-   * Connect client does). Passed for resumed streams only: a server that flushes its headers
-   * once it accepted the subscription lets a quiet resumed stream show `live` (SPEC M4, M6).
+   * Connect client does). A server that flushes its headers once it accepted the subscription
+   * lets a quiet resumed stream show `live` (SPEC M4, M6), and a stream it never answers be
+   * aborted by the handshake deadline (M2).
    */
   readonly onHeader?: (header: Headers) => void;
 }
