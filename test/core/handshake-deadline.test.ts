@@ -13,12 +13,14 @@ import {
   HANDSHAKE_TIMEOUT_MS,
   HandshakeTimeoutError,
   Materializer,
+  MaterializerRegistry,
   RetryWaiter,
   type ServiceHealthResult,
   ServiceHealthView,
   type StreamCallOptions,
   type StreamClient,
   SUBSCRIBED_HEADER,
+  serviceHealthRequest,
 } from "react-submatview/core";
 import { type Event, type SubscribeRequest, SubscribeRequestSchema } from "react-submatview/gen";
 import { afterEach, describe, expect, test } from "vitest";
@@ -157,6 +159,33 @@ describe("SPEC M2/M6: a stream its server never answers is aborted once the serv
     expect(orphan.aborted).toBe(true);
     expect(t.timers.pending).toBe(0);
   });
+});
+
+test("SPEC M2/M6: the registry's handshakeTimeoutMs reaches its materializers", async () => {
+  const client = new HeaderedClient();
+  const timers = new ManualTimers();
+  const registry = new MaterializerRegistry({
+    client,
+    timers,
+    handshakeTimeoutMs: 500,
+    retry: { random: () => 0, connectivity: alwaysOnline },
+  });
+  cleanups.push(() => registry.dispose());
+  const lease = registry.acquire(serviceHealthRequest({ service: "web" }));
+  cleanups.push(() => lease.release({ evict: true }));
+  const first = await client.next();
+  client.headers(0, true);
+  first.push(ev.register(5n, "n1", "web-1"), ev.end(5n));
+  await first.drained();
+  first.fail(new ConnectError("connection dropped", Code.Unavailable));
+  const orphan = await client.next();
+  timers.advance(499);
+  expect(orphan.aborted).toBe(false);
+  timers.advance(1);
+  expect(orphan.aborted).toBe(true);
+  await timers.scheduled(); // the M7 backoff of the second failure in a row
+  expect(lease.materializer.getSnapshot()).toMatchObject({ status: "reconnecting", index: 5n });
+  expect(lease.materializer.getSnapshot().error).toBeInstanceOf(HandshakeTimeoutError);
 });
 
 describe("SPEC M2/M6: against a server that never sent the marker (Consul) nothing is armed", () => {
