@@ -4,32 +4,18 @@
  * "incomplete envelope"); only a status the server really sent may stop a materializer.
  * Everything here runs over real HTTP on 127.0.0.1.
  */
-import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import {
   createGrpcTransport,
   createConnectTransport as createNodeConnectTransport,
 } from "@connectrpc/connect-node";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
-import {
-  classifyFailure,
-  Materializer,
-  type MaterializerState,
-  RetryWaiter,
-  type ServiceHealthResult,
-  ServiceHealthView,
-  type StreamClient,
-} from "react-submatview/core";
-import {
-  StateChangeSubscription,
-  type SubscribeRequest,
-  SubscribeRequestSchema,
-} from "react-submatview/gen";
+import { classifyFailure } from "react-submatview/core";
 import { afterEach, describe, expect, test } from "vitest";
-import { ManualTimers } from "../support/manual-timers.js";
 import { ev } from "../support/pushable-client.js";
-import { healthRequest, startTestServer } from "../support/server.js";
+import { startTestServer } from "../support/server.js";
 import { type Ending, startTruncatingServer } from "../support/truncating-server.js";
+import { ids, materialize as materializeWeb } from "../support/web-materializer.js";
 
 type Transports = Record<string, { http: "1.1" | "2"; make: (url: string) => Transport }>;
 const transports: Transports = {
@@ -59,50 +45,12 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A materializer for service "web" over `transport`, recording requests and every state. */
+/** A materializer for "web" over `transport`, stopped after the test. */
 function materialize(transport: Transport) {
-  const connect = createClient(StateChangeSubscription, transport);
-  const requests: SubscribeRequest[] = [];
-  const client: StreamClient = {
-    subscribe(request, options) {
-      requests.push(request);
-      return connect.subscribe(request, options);
-    },
-  };
-  const timers = new ManualTimers();
-  const materializer = new Materializer<ServiceHealthResult>({
-    view: new ServiceHealthView(),
-    client,
-    timers,
-    waiter: new RetryWaiter({ timers, random: () => 0 }),
-    request: (index) => create(SubscribeRequestSchema, healthRequest("web", { Index: index })),
-  });
-  const states: MaterializerState<ServiceHealthResult>[] = [];
-  materializer.subscribe(() => states.push(materializer.getSnapshot()));
-  const controller = new AbortController();
-  const done = materializer.run(controller.signal);
-  cleanups.push(() => {
-    controller.abort();
-    return done;
-  });
-  /** The first state that matches, or the first `failed` one (so a regression fails, never hangs). */
-  const until = (match: (s: MaterializerState<ServiceHealthResult>) => boolean) =>
-    new Promise<MaterializerState<ServiceHealthResult>>((resolve) => {
-      const check = () => {
-        const state = materializer.getSnapshot();
-        if (match(state) || state.status === "failed") {
-          stop();
-          resolve(state);
-        }
-      };
-      const stop = materializer.subscribe(check);
-      check();
-    });
-  return { materializer, requests, states, until, done, timers };
+  const m = materializeWeb(transport);
+  cleanups.push(m.stop);
+  return m;
 }
-
-const ids = (state: MaterializerState<ServiceHealthResult>) =>
-  state.value?.nodes.map((n) => n.Service?.ID);
 
 describe("SPEC M6: a stream cut off mid-way is retried from the current index, not terminal", () => {
   const cuts: Array<[string, Ending]> = [
@@ -145,7 +93,7 @@ describe("SPEC M6: a stream cut off mid-way is retried from the current index, n
       }));
       cleanups.push(() => server.close());
       const m = materialize(t.make(server.url));
-      const state = await m.until(() => false);
+      const state = await m.until((s) => s.status === "failed");
       expect(state.status).toBe("failed");
       expect(state.error).toMatchObject({ code: Code.InvalidArgument, rawMessage: "bad subject" });
       await m.done;
