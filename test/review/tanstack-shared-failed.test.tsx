@@ -1,3 +1,8 @@
+/**
+ * Review (SPEC Q1, R5): a refetch after a terminal error is the next request and subscribes
+ * afresh, also while a `useMaterializedView` component of the same request still holds the
+ * failed entry (the entry keeps its error for that holder, but a new request never gets it).
+ */
 import { QueryClientProvider } from "@tanstack/react-query";
 import { cleanup, render, screen, waitFor } from "@testing-library/react";
 import { MaterializerProvider, MaterializerRegistry, useMaterializedView } from "react-submatview";
