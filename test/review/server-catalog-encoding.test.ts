@@ -3,30 +3,19 @@
 // state, ends every live stream of its subjects and fails every later snapshot of them.
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { InstanceSpec } from "react-submatview/server";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   countSubscriptions,
   healthRequest,
-  StreamReader,
+  type StreamReader,
   describe as show,
-  startTestServer,
-  type TestServer,
 } from "../support/server.js";
+import { serverStreams } from "../support/server-streams.js";
 
-let server: TestServer | undefined;
-const readers: StreamReader[] = [];
-
-afterEach(async () => {
-  for (const reader of readers.splice(0)) reader.close();
-  await server?.close();
-  server = undefined;
-});
+const streams = serverStreams();
 
 function open(service = "web"): StreamReader {
-  if (!server) throw new Error("start the server first");
-  const reader = new StreamReader(server.client(), healthRequest(service));
-  readers.push(reader);
-  return reader;
+  return streams.open(healthRequest(service));
 }
 
 /** The next event's description, or the error that ended the stream (never hangs on a bug). */
@@ -52,7 +41,7 @@ describe("review: an unencodable registration is refused (SPEC S3, S5, P1)", () 
     "SPEC S3: %s throws, changes nothing and leaves streams and snapshots working",
     async (_name, port) => {
       // No snapshot cache: the fresh snapshot below is built from the catalog's state.
-      server = await startTestServer({ snapshotCacheTtlMs: 0 });
+      const server = await streams.start({ snapshotCacheTtlMs: 0 });
       const { catalog } = server;
       catalog.register(web(1));
       const opened = countSubscriptions(server.publisher);

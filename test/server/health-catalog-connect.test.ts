@@ -4,31 +4,16 @@
 // (Consul's catalog_events.go: isConnectProxyDestinationServiceChange, gateway-services deletes).
 import { Topic } from "react-submatview/gen";
 import type { InstanceSpec } from "react-submatview/server";
-import { afterEach, describe, expect, test } from "vitest";
-import {
-  healthRequest,
-  StreamReader,
-  describe as show,
-  startTestServer,
-  type TestServer,
-} from "../support/server.js";
+import { describe, expect, test } from "vitest";
+import { healthRequest, type StreamReader, describe as show } from "../support/server.js";
+import { serverStreams } from "../support/server-streams.js";
 
-let server: TestServer | undefined;
-const readers: StreamReader[] = [];
-
-afterEach(async () => {
-  for (const reader of readers.splice(0)) reader.close();
-  await server?.close();
-  server = undefined;
-});
+const streams = serverStreams();
 
 /** A ServiceHealthConnect stream (or a ServiceHealth one with `connect: false`) for `service`. */
 function open(service: string, connect = true) {
-  if (!server) throw new Error("start the server first");
   const topic = connect ? Topic.ServiceHealthConnect : Topic.ServiceHealth;
-  const reader = new StreamReader(server.client(), healthRequest(service, { Topic: topic }));
-  readers.push(reader);
-  return reader;
+  return streams.open(healthRequest(service, { Topic: topic }));
 }
 
 /** The reader's next event, described; fails after 3 s (a missing event must not hang). */
@@ -54,7 +39,7 @@ async function live(...services: string[]) {
 
 /** A fresh snapshot of a connect subject (the snapshot cache dropped first). */
 async function freshSnapshot(service: string) {
-  server?.publisher.refreshTopic(Topic.ServiceHealthConnect);
+  streams.server?.publisher.refreshTopic(Topic.ServiceHealthConnect);
   const reader = open(service);
   const events = (await reader.snapshot()).map(show);
   reader.close();
@@ -62,7 +47,7 @@ async function freshSnapshot(service: string) {
 }
 
 async function setup(instance: InstanceSpec) {
-  server = await startTestServer();
+  const server = await streams.start();
   return { catalog: server.catalog, at: server.catalog.register(instance) };
 }
 
@@ -144,7 +129,7 @@ describe("SPEC S5: an instance that leaves a connect subject is deregistered the
       kind: "terminating-gateway",
       gatewayServices: ["web", "Web", "WEB"],
     };
-    server = await startTestServer();
+    const server = await streams.start();
     const { catalog } = server;
     const [web] = await live("web");
     const at = catalog.register(gateway);

@@ -8,31 +8,15 @@ import {
   type InstanceSpec,
   type PublishEvent,
 } from "react-submatview/server";
-import { afterEach, describe, expect, test } from "vitest";
-import {
-  countSubscriptions,
-  healthRequest,
-  StreamReader,
-  describe as show,
-  startTestServer,
-  type TestServer,
-} from "../support/server.js";
+import { describe, expect, test } from "vitest";
+import { countSubscriptions, healthRequest, describe as show } from "../support/server.js";
+import { serverStreams } from "../support/server-streams.js";
 
-let server: TestServer | undefined;
-const readers: StreamReader[] = [];
+const streams = serverStreams();
 
 function open(request: Parameters<typeof healthRequest>[1] & object = {}, service = "web") {
-  if (!server) throw new Error("start the server first");
-  const reader = new StreamReader(server.client(), healthRequest(service, request));
-  readers.push(reader);
-  return reader;
+  return streams.open(healthRequest(service, request));
 }
-
-afterEach(async () => {
-  for (const reader of readers.splice(0)) reader.close();
-  await server?.close();
-  server = undefined;
-});
 
 const web = (n: number, extra: Partial<InstanceSpec> = {}): InstanceSpec => ({
   node: `node-${n}`,
@@ -46,7 +30,7 @@ const ids = (catalog: HealthCatalog, service = "web") =>
 
 describe("SPEC P5/S6: an empty catalog's snapshot index is never reused by a transaction", () => {
   test("resuming at the index of an empty snapshot still delivers the first registration", async () => {
-    server = await startTestServer();
+    const server = await streams.start();
     const { catalog, publisher } = server;
     const opened = countSubscriptions(publisher);
     const holder = open();
@@ -67,12 +51,11 @@ describe("SPEC P5/S6: an empty catalog's snapshot index is never reused by a tra
   }, 10_000);
 
   test("the ServiceList wildcard snapshot of an empty catalog is followed by higher indexes", async () => {
-    server = await startTestServer();
-    const list = new StreamReader(server.client(), {
+    const server = await streams.start();
+    const list = streams.open({
       Topic: Topic.ServiceList,
       Subject: { case: "WildcardSubject", value: true },
     });
-    readers.push(list);
     expect((await list.snapshot()).map(show)).toEqual(["1:EndOfSnapshot"]);
     const index = server.catalog.register(web(1));
     expect(index).toBeGreaterThan(1n);
@@ -116,7 +99,7 @@ describe("SPEC P5/S6: an empty catalog's snapshot index is never reused by a tra
 
 describe("SPEC S3/S5: a transaction is all-or-nothing", () => {
   test("a transaction that throws after one change leaves no trace, live or in snapshots", async () => {
-    server = await startTestServer();
+    const server = await streams.start();
     const { catalog } = server;
     const base = catalog.register(web(1));
     const live = open();
@@ -151,7 +134,7 @@ describe("SPEC S3/S5: a transaction is all-or-nothing", () => {
   }, 10_000);
 
   test("the live subscriber never sees events of a failed transaction", async () => {
-    server = await startTestServer();
+    const server = await streams.start();
     const { catalog } = server;
     catalog.register(web(1));
     const live = open();

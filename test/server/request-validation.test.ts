@@ -3,29 +3,17 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type Event, Topic } from "react-submatview/gen";
 import { NO_DC_PATH_MESSAGE } from "react-submatview/server";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   healthRequest,
   type RequestInit,
-  StreamReader,
+  type StreamReader,
   describe as show,
-  startTestServer,
-  type TestServer,
 } from "../support/server.js";
+import { serverStreams } from "../support/server-streams.js";
 
-let server: TestServer | undefined;
-const readers: StreamReader[] = [];
-afterEach(async () => {
-  for (const reader of readers.splice(0)) reader.close();
-  await server?.close();
-  server = undefined;
-});
-
-function open(request: RequestInit) {
-  const reader = new StreamReader(server!.client(), request);
-  readers.push(reader);
-  return reader;
-}
+const streams = serverStreams();
+const open = (request: RequestInit) => streams.open(request);
 
 const failure = (reader: StreamReader) =>
   reader.next().then(
@@ -38,7 +26,7 @@ const failure = (reader: StreamReader) =>
 
 describe("Consul's ErrNoDCPath: a request for another datacenter", () => {
   test("is answered 'No path to datacenter' (Unknown), never with this datacenter's data", async () => {
-    server = await startTestServer();
+    const server = await streams.start();
     server.catalog.register({ node: "n1", service: "web" });
     expect(await failure(open(healthRequest("web", { Datacenter: "dc2" })))).toBe(
       `Unknown: ${NO_DC_PATH_MESSAGE}`,
@@ -48,14 +36,14 @@ describe("Consul's ErrNoDCPath: a request for another datacenter", () => {
   });
 
   test("is checked before the token is resolved (Consul forwards before ACLs)", async () => {
-    server = await startTestServer({ authorizer: () => null });
+    await streams.start({ authorizer: () => null });
     expect(await failure(open(healthRequest("web", { Datacenter: "dc2", Token: "x" })))).toBe(
       "Unknown: No path to datacenter",
     );
   });
 
   test("an empty Datacenter or this datacenter's name (default dc1) is served", async () => {
-    server = await startTestServer();
+    const server = await streams.start();
     server.catalog.register({ node: "n1", service: "web", id: "web-1" });
     for (const Datacenter of ["", "dc1"]) {
       const reader = open(healthRequest("web", { Datacenter }));
@@ -64,7 +52,7 @@ describe("Consul's ErrNoDCPath: a request for another datacenter", () => {
   });
 
   test("the datacenter option names this datacenter", async () => {
-    server = await startTestServer({ datacenter: "east" });
+    const server = await streams.start({ datacenter: "east" });
     expect(server.publisher.datacenter).toBe("east");
     expect(await failure(open(healthRequest("web", { Datacenter: "dc1" })))).toMatch(
       /No path to datacenter/,
@@ -74,7 +62,7 @@ describe("Consul's ErrNoDCPath: a request for another datacenter", () => {
   });
 
   test("datacenter names compare exactly, as Consul's router does", async () => {
-    server = await startTestServer();
+    await streams.start();
     expect(await failure(open(healthRequest("web", { Datacenter: "DC1" })))).toMatch(
       /No path to datacenter/,
     );
@@ -92,7 +80,7 @@ describe("Consul: ServiceList can only be consumed using WildcardSubject", () =>
     ],
     ["the deprecated top-level Key", { Topic: Topic.ServiceList, Key: "web" }],
   ])("%s is refused with InvalidArgument", async (_name, request) => {
-    server = await startTestServer();
+    const server = await streams.start();
     server.catalog.register({ node: "n1", service: "web" });
     server.catalog.register({ node: "n1", service: "db" });
     expect(await failure(open(request))).toBe(
@@ -102,7 +90,7 @@ describe("Consul: ServiceList can only be consumed using WildcardSubject", () =>
   });
 
   test("the wildcard subscription still gets every service", async () => {
-    server = await startTestServer();
+    const server = await streams.start();
     server.catalog.register({ node: "n1", service: "web" });
     const list = open({
       Topic: Topic.ServiceList,
