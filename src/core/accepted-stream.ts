@@ -63,17 +63,21 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
  * (connect-es #1678). Once a server has sent `SUBSCRIBED_HEADER`, it sends headers for every
  * stream it accepts, so a later stream that gets neither headers, an event nor an error within
  * the deadline is aborted with a {@link HandshakeTimeoutError}. Against a server that never sent
- * the marker (Consul), nothing is armed. A deadline ≤ 0 or not finite disables it.
+ * the marker (Consul), nothing is armed. A deadline ≤ 0 or not finite disables it. While
+ * `mayQueue()` is true (a browser may queue the stream behind its HTTP/1.1 connections, H6) a
+ * stream is not armed and a deadline that lapses does not abort: queued, it has no headers yet.
  */
 export class HandshakeDeadline {
   readonly #timers: Timers;
   readonly #ms: number;
+  readonly #mayQueue: () => boolean;
   #seen = false;
   #handle: unknown;
 
-  constructor(timers: Timers, ms: number) {
+  constructor(timers: Timers, ms: number, mayQueue: () => boolean = () => false) {
     this.#timers = timers;
     this.#ms = ms;
+    this.#mayQueue = mayQueue;
   }
 
   /** The server sent the marker: from now on every stream it opens gets a deadline. */
@@ -85,9 +89,11 @@ export class HandshakeDeadline {
   arm(controller: AbortController): void {
     if (!this.#seen || !(this.#ms > 0 && Number.isFinite(this.#ms))) return;
     this.settle();
+    if (this.#mayQueue()) return;
     const ms = this.#ms;
     this.#handle = this.#timers.setTimeout(() => {
       this.#handle = undefined;
+      if (this.#mayQueue()) return;
       controller.abort(
         new HandshakeTimeoutError(
           `no response to a subscribe stream within ${ms} ms (a connection closed under it?); resubscribing`,

@@ -126,6 +126,8 @@ export class MaterializerRegistry {
   readonly #entries = new Map<string, Entry>();
   readonly #dehydrated: Map<string, DehydratedEntry>;
   readonly #budget: StreamBudget;
+  /** Whether the browser may queue a stream behind its HTTP/1.1 connections (H6, M6). */
+  readonly #mayQueue = () => this.#budget.mayQueue;
   #disposed = false;
   /** Stopped entries a new request replaced while someone still held them (R5). */
   readonly #detached = new Set<Entry>();
@@ -362,6 +364,7 @@ export class MaterializerRegistry {
       waiter: new RetryWaiter({ timers: this.#timers, ...this.#retry }),
       timers: this.#timers,
       handshakeTimeoutMs: this.#handshakeTimeoutMs,
+      mayQueue: this.#mayQueue,
     });
     const seed = this.#dehydrated.get(request.key);
     if (seed) {

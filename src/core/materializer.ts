@@ -36,6 +36,11 @@ export interface MaterializerDeps<TResult> {
    * `HANDSHAKE_TIMEOUT_MS`, 10 s; ≤ 0 or `Infinity` disables).
    */
   readonly handshakeTimeoutMs?: number;
+  /**
+   * Whether a stream may be waiting in the browser's queue for an HTTP/1.1 connection (H6):
+   * while true the handshake deadline is not armed and does not fire (default: never).
+   */
+  readonly mayQueue?: () => boolean;
 }
 
 /**
@@ -105,6 +110,7 @@ export class Materializer<TResult> {
     this.#handshake = new HandshakeDeadline(
       deps.timers ?? defaultTimers,
       deps.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
+      deps.mayQueue,
     );
   }
 

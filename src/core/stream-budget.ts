@@ -74,6 +74,15 @@ export class StreamBudget {
     this.#running--;
   }
 
+  /**
+   * Whether the browser may be queueing one of these streams (H6): more of them run than it
+   * opens connections to their `http:` origin. A queued stream gets no headers until a
+   * connection frees, so the handshake deadline (M2, M6) must not take that for a dead stream.
+   */
+  get mayQueue(): boolean {
+    return this.#running > HTTP1_CONNECTIONS_PER_ORIGIN && this.#origin !== undefined;
+  }
+
   /** Clears the pending check (the registry is disposed). */
   dispose(): void {
     if (this.#check !== undefined) this.#options.timers.clearTimeout(this.#check);

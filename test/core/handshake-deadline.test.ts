@@ -17,15 +17,13 @@ import {
   RetryWaiter,
   type ServiceHealthResult,
   ServiceHealthView,
-  type StreamCallOptions,
-  type StreamClient,
-  SUBSCRIBED_HEADER,
   serviceHealthRequest,
 } from "react-submatview/core";
-import { type Event, type SubscribeRequest, SubscribeRequestSchema } from "react-submatview/gen";
+import { SubscribeRequestSchema } from "react-submatview/gen";
 import { afterEach, describe, expect, test } from "vitest";
+import { HeaderedClient } from "../support/headered-client.js";
 import { ManualTimers } from "../support/manual-timers.js";
-import { ev, PushableClient, type PushableStream } from "../support/pushable-client.js";
+import { ev } from "../support/pushable-client.js";
 import { healthRequest } from "../support/server.js";
 import { within } from "./resume-support.js";
 
@@ -33,29 +31,6 @@ const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** Pushable streams that also keep their call options, so the test can deliver headers. */
-class HeaderedClient implements StreamClient {
-  readonly pushable = new PushableClient();
-  readonly options: StreamCallOptions[] = [];
-
-  subscribe(request: SubscribeRequest, options: StreamCallOptions): AsyncIterable<Event> {
-    this.options.push(options);
-    return this.pushable.subscribe(request, options);
-  }
-
-  /** The next stream, within a bounded time (a regression fails, never hangs). */
-  next(): Promise<PushableStream> {
-    return within(this.pushable.next(), 2_000, () => "no new subscribe stream");
-  }
-
-  /** Delivers response headers to stream `n` (0-based), as a Connect client does. */
-  headers(n: number, marked: boolean): void {
-    const header = new Headers({ "content-type": "application/connect+proto" });
-    if (marked) header.set(SUBSCRIBED_HEADER, "1");
-    this.options[n]?.onHeader?.(header);
-  }
-}
 
 function start(options: { handshakeTimeoutMs?: number } = {}) {
   const client = new HeaderedClient();
