@@ -12,8 +12,8 @@ import {
   EventSchema,
   Topic,
 } from "../gen/index.js";
-import type { EventPayload, PublishEvent } from "../server/event-publisher.js";
 import { subjectKey } from "../server/subjects.js";
+import type { EventPayload, PublishEvent } from "../server/types.js";
 import { parseIndex, text } from "./redis-scripts.js";
 
 /**

@@ -4,7 +4,8 @@
  */
 import type { Logger } from "../core/types.js";
 import { Topic } from "../gen/index.js";
-import type { EventPublisher, TopicOptions } from "../server/event-publisher.js";
+import type { EventPublisher } from "../server/event-publisher.js";
+import type { TopicOptions } from "../server/types.js";
 import { decodeEntry } from "./redis-codec.js";
 import type { RedisLogOptions } from "./redis-event-writer.js";
 import {

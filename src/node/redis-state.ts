@@ -4,8 +4,8 @@
  * source's snapshot functions read it (SPEC S5).
  */
 import type { SubscribeRequest, Topic } from "../gen/index.js";
-import type { EventPayload, SnapshotEvent } from "../server/event-publisher.js";
 import { requestSubject, WILDCARD } from "../server/subjects.js";
+import type { EventPayload, SnapshotEvent } from "../server/types.js";
 import { type DecodedEntry, decodeRow, parseStateField } from "./redis-codec.js";
 import { text } from "./redis-scripts.js";
 

@@ -26,18 +26,6 @@ import type {
 } from "./types.js";
 import { checkDatacenter, checkedSubject, transactionIndex } from "./validation.js";
 
-export type {
-  Authorizer,
-  EventPayload,
-  EventPublisherOptions,
-  PublishEvent,
-  PublisherStats,
-  SnapshotEvent,
-  SnapshotFunc,
-  Timers,
-  TopicOptions,
-} from "./types.js";
-
 /**
  * An in-memory port of Consul's `stream.EventPublisher` (SPEC S1–S8).
  *

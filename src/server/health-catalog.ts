@@ -11,8 +11,9 @@ import type {
   InstanceSpec,
   SimulationOptions,
 } from "./catalog-types.js";
-import type { EventPublisher, SnapshotEvent } from "./event-publisher.js";
+import type { EventPublisher } from "./event-publisher.js";
 import { requestSubject, subjectKey } from "./subjects.js";
+import type { SnapshotEvent } from "./types.js";
 
 export { instanceId } from "./catalog-messages.js";
 

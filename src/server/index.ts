@@ -13,6 +13,13 @@ export type {
   SimulationOptions,
 } from "./catalog-types.js";
 export { BufferItem, EventBuffer } from "./event-buffer.js";
+export { EventPublisher } from "./event-publisher.js";
+export { HealthCatalog, instanceId } from "./health-catalog.js";
+export { seededRandom } from "./random.js";
+export { requestSubject, subjectKey, WILDCARD } from "./subjects.js";
+export { createSubscribeService, wireEvent } from "./subscribe-service.js";
+export type { EventFilter } from "./subscription.js";
+export { FORCE_CLOSED_MESSAGE, SHUTTING_DOWN_MESSAGE, Subscription } from "./subscription.js";
 export type {
   Authorizer,
   EventPayload,
@@ -23,12 +30,5 @@ export type {
   SnapshotFunc,
   Timers,
   TopicOptions,
-} from "./event-publisher.js";
-export { EventPublisher } from "./event-publisher.js";
-export { HealthCatalog, instanceId } from "./health-catalog.js";
-export { seededRandom } from "./random.js";
-export { requestSubject, subjectKey, WILDCARD } from "./subjects.js";
-export { createSubscribeService, wireEvent } from "./subscribe-service.js";
-export type { EventFilter } from "./subscription.js";
-export { FORCE_CLOSED_MESSAGE, SHUTTING_DOWN_MESSAGE, Subscription } from "./subscription.js";
+} from "./types.js";
 export { MAX_INDEX, NO_DC_PATH_MESSAGE } from "./validation.js";
