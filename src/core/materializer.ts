@@ -191,6 +191,8 @@ export class Materializer<TResult> {
   #close(): void {
     this.#closed = true;
     this.#handshake.settle();
+    // A stream deaf to the abort never reaches #consume's finally: stop its healthy timer here.
+    this.#accepted.ended();
     if (this.#waiters.size === 0) return;
     this.#waiters.close(
       new MaterializerClosedError("the materializer stopped while a fetch waited"),
