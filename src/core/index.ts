@@ -23,8 +23,8 @@ export {
 } from "./errors.js";
 export type { KeyedChange, KeyedResult, KeyedViewOptions } from "./keyed-view.js";
 export { KeyedView } from "./keyed-view.js";
-export type { MaterializerDeps } from "./materializer.js";
 export { Materializer } from "./materializer.js";
+export type { MaterializerDeps } from "./materializer-deps.js";
 export type { Lease, MaterializerRegistryOptions, RegistryStats } from "./materializer-registry.js";
 export {
   CONNECTION_LIMIT_GRACE_MS,

@@ -1,10 +1,13 @@
+/** The materializer (SPEC M1–M10): one stream's loop, its failures, and what it publishes. */
 import type { Event, SubscribeRequest } from "../gen/index.js";
 import { AcceptedStream, HANDSHAKE_TIMEOUT_MS, HandshakeDeadline } from "./accepted-stream.js";
+import { blockingFetch } from "./blocking-fetch.js";
 import { reactionTo } from "./classify.js";
 import { defaultTimers } from "./default-timers.js";
-import { abortError, MaterializerClosedError, ProtocolError, StreamEndedError } from "./errors.js";
+import { MaterializerClosedError, StreamEndedError } from "./errors.js";
 import { FetchWaiters } from "./fetch-waiters.js";
 import { Listeners } from "./listeners.js";
+import type { MaterializerDeps } from "./materializer-deps.js";
 import { PublishedState } from "./materializer-state.js";
 import { RetryWaiter } from "./retry-waiter.js";
 import { safeLogger } from "./safe-logger.js";
@@ -16,32 +19,8 @@ import type {
   MaterializerState,
   MaterializerStatus,
   StreamClient,
-  Timers,
-  View,
 } from "./types.js";
-
-/** What a materializer needs (SPEC M1; Consul's `submatview.Deps`). */
-export interface MaterializerDeps<TResult> {
-  readonly view: View<TResult>;
-  readonly client: StreamClient;
-  /** Builds the `SubscribeRequest` for a resume index (0: a fresh snapshot). */
-  readonly request: (index: bigint) => SubscribeRequest;
-  readonly logger?: Logger;
-  readonly waiter?: RetryWaiter;
-  /** Timers for `fetch` timeouts, the healthy-stream timer and the handshake deadline. */
-  readonly timers?: Timers;
-  /**
-   * Once the server sent `SUBSCRIBED_HEADER`, how long a stream may go without headers, an
-   * event or an error before it is aborted and retried (M2, M6; default
-   * `HANDSHAKE_TIMEOUT_MS`, 10 s; ≤ 0 or `Infinity` disables).
-   */
-  readonly handshakeTimeoutMs?: number;
-  /**
-   * Whether a stream may be waiting in the browser's queue for an HTTP/1.1 connection (H6):
-   * while true the handshake deadline is not armed and does not fire (default: never).
-   */
-  readonly mayQueue?: () => boolean;
-}
+import { ViewKeeper } from "./view-keeper.js";
 
 /**
  * Keeps one local view of one subscription up to date (SPEC M1–M10).
@@ -71,7 +50,7 @@ export interface MaterializerDeps<TResult> {
  *   waiting rejects with a {@link MaterializerClosedError} and its timer is cleared (R6).
  */
 export class Materializer<TResult> {
-  readonly #view: View<TResult>;
+  readonly #keeper: ViewKeeper<TResult>;
   readonly #client: StreamClient;
   readonly #request: (index: bigint) => SubscribeRequest;
   readonly #logger: Required<Logger>;
@@ -82,25 +61,18 @@ export class Materializer<TResult> {
   readonly #handshake: HandshakeDeadline;
   /** The published state, kept as fields: a state object is only built when someone asks. */
   #status: MaterializerStatus = "connecting";
-  #publishedIndex = 0n;
   #error: Error | undefined;
-  #resets = 0;
   /** The object `getSnapshot()` handed out for the current state; undefined until asked. */
   #state: PublishedState<TResult> | undefined;
-  /** The published value, kept once the view has moved past it (during a reset). */
-  #frozen: { readonly index: bigint; readonly value: TResult | undefined } | undefined;
-  /** Index of the view's current content: 0 while no complete snapshot is applied. */
-  #index = 0n;
-  #resetPending = false;
   #running = false;
   #stopped = false;
   /** Set when `run` ends (its signal aborted, or a terminal error): blocking fetches settle. */
   #closed = false;
   #streamOpen = false;
-  #result: { index: bigint; value: TResult } | undefined;
 
   constructor(deps: MaterializerDeps<TResult>) {
-    this.#view = deps.view;
+    // A state object already handed out fixes its value before the view changes.
+    this.#keeper = new ViewKeeper(deps.view, () => this.#state?.freeze());
     this.#client = deps.client;
     this.#request = deps.request;
     this.#logger = safeLogger(deps.logger);
@@ -116,7 +88,7 @@ export class Materializer<TResult> {
 
   /** The index of the view (0 until a complete snapshot is applied, and during a reset). */
   get index(): bigint {
-    return this.#index;
+    return this.#keeper.index;
   }
 
   /** Whether a `Subscribe` stream is open right now. */
@@ -134,7 +106,7 @@ export class Materializer<TResult> {
    * arrived on a stream; `run` then resumes from `index`. Only before `run`.
    */
   seed(events: readonly Event[], index: bigint): void {
-    if (this.#running || this.#index > 0n)
+    if (this.#running || this.#keeper.index > 0n)
       throw new Error("Materializer.seed() must be called once, before run()");
     if (index <= 0n) throw new Error("Materializer.seed() needs the snapshot's index (> 0)");
     this.#apply(events, index);
@@ -142,8 +114,7 @@ export class Materializer<TResult> {
 
   /** Events that rebuild the view's current content, when the view supports it. */
   snapshotEvents(): { events: Event[]; index: bigint } | undefined {
-    if (this.#index === 0n || !this.#view.snapshotEvents) return undefined;
-    return { events: this.#view.snapshotEvents(), index: this.#index };
+    return this.#keeper.snapshotEvents();
   }
 
   /**
@@ -215,16 +186,16 @@ export class Materializer<TResult> {
     this.#logger.warn("subscribe stream failed", {
       kind: reaction.kind,
       error: failure instanceof Error ? failure.message : String(failure),
-      index: this.#index.toString(),
+      index: this.#keeper.index.toString(),
     });
     if (reaction.stop) {
       this.#stopped = true;
       this.#publish("failed", reaction.surface, false);
       return false;
     }
-    if (reaction.resetView) this.#resetView();
+    if (reaction.resetView) this.#keeper.reset();
     if (reaction.surface) {
-      const status = this.#publishedIndex > 0n ? "reconnecting" : "connecting";
+      const status = this.#keeper.publishedIndex > 0n ? "reconnecting" : "connecting";
       this.#publish(status, reaction.surface, false);
     }
     return true;
@@ -236,7 +207,7 @@ export class Materializer<TResult> {
     try {
       await consumeStream(
         this.#client,
-        this.#request(this.#index),
+        this.#request(this.#keeper.index),
         signal,
         this.#target,
         this.#handshake,
@@ -250,70 +221,22 @@ export class Materializer<TResult> {
   readonly #target: FramingTarget = {
     apply: (events, index) => this.#apply(events, index),
     // Stale resume: the server sends a full snapshot; the old view is thrown away.
-    reset: () => this.#resetView(),
+    reset: () => this.#keeper.reset(),
     resumed: () => this.#resumed(),
   };
 
   /** The server accepted a resumed stream: it is healthy, though quiet (M4, M6, M7). */
   #resumed(): void {
-    if (this.#stopped || this.#closed || this.#index === 0n) return;
+    if (this.#stopped || this.#closed || this.#keeper.index === 0n) return;
     this.#accepted.accepted();
     if (this.#status !== "live" || this.#error) this.#publish("live", undefined, false);
   }
 
-  /**
-   * Applies one update (a whole snapshot or one live wire event) at `index` (M3, M4). A
-   * rejected update leaves no trace (M5): the result at the previous index stays what it was.
-   */
+  /** Applies one update at `index` (M3, M4); a rejected one throws and leaves no trace (M5). */
   #apply(events: readonly Event[], index: bigint): void {
-    // A view that may throw half-way would lose the previous state: build it first (O(n)).
-    if (this.#index > 0n && this.#view.atomicUpdates !== true) this.#resultAt(this.#index);
-    this.#state?.freeze();
-    const previous = this.#result;
-    this.#result = undefined;
-    try {
-      this.#view.update(events);
-    } catch (error) {
-      // The view is unchanged (atomic) or its previous result was built above: keep it.
-      this.#result = previous;
-      if (error instanceof ProtocolError) throw error;
-      throw new ProtocolError(`the view rejected the events at index ${index}`, { cause: error });
-    }
-    this.#index = index;
-    this.#publishedIndex = index;
-    this.#frozen = undefined;
+    const reset = this.#keeper.apply(events, index);
     this.#waiter.reset();
-    const reset = this.#resetPending;
-    this.#resetPending = false;
-    if (reset) this.#resets++;
     this.#publish("live", undefined, reset);
-  }
-
-  #resetView(): void {
-    // The last good state stays published (no flash) until the new snapshot is complete.
-    if (this.#publishedIndex > 0n && !this.#frozen) {
-      this.#frozen = { index: this.#publishedIndex, value: this.#publishedValue() };
-    }
-    // A state object already handed out computes its value now, while the view is still at it.
-    this.#state?.freeze();
-    this.#result = undefined;
-    if (this.#index > 0n || this.#publishedIndex > 0n) this.#resetPending = true;
-    this.#view.reset();
-    this.#index = 0n;
-  }
-
-  /** The view's result at `index`, computed at most once per index (M10). */
-  #resultAt(index: bigint): TResult {
-    if (this.#result?.index !== index) this.#result = { index, value: this.#view.result(index) };
-    return this.#result.value;
-  }
-
-  /** The value of the published state (which describes `#publishedIndex`). */
-  #publishedValue(): TResult | undefined {
-    if (this.#frozen?.index === this.#publishedIndex) return this.#frozen.value;
-    if (this.#index > 0n && this.#index === this.#publishedIndex)
-      return this.#resultAt(this.#index);
-    return undefined;
   }
 
   #publish(status: MaterializerStatus, error: Error | undefined, reset: boolean): void {
@@ -332,12 +255,14 @@ export class Materializer<TResult> {
   /** `useSyncExternalStore`'s getSnapshot (M9): the same object until something changes. */
   getSnapshot = (): MaterializerState<TResult> => {
     if (!this.#state) {
-      const index = this.#publishedIndex;
-      const value =
-        this.#frozen?.index === index || this.#index !== index || index === 0n
-          ? this.#publishedValue()
-          : () => this.#resultAt(index);
-      this.#state = new PublishedState(this.#status, index, this.#error, this.#resets, value);
+      const keeper = this.#keeper;
+      this.#state = new PublishedState(
+        this.#status,
+        keeper.publishedIndex,
+        this.#error,
+        keeper.resets,
+        keeper.stateValue(),
+      );
     }
     return this.#state;
   };
@@ -353,44 +278,7 @@ export class Materializer<TResult> {
    * marked `notModified`. A reset that lands below `minIndex` is returned (`reset: true`).
    */
   fetch(options: FetchOptions = {}): Promise<FetchResult<TResult>> {
-    const { minIndex = 0n, timeoutMs, signal } = options;
-    if (signal?.aborted) return Promise.reject(abortError(signal));
-    if (this.#index > 0n && this.#index > minIndex) {
-      return Promise.resolve({
-        value: this.#resultAt(this.#index),
-        index: this.#index,
-        cached: true,
-      });
-    }
-    if (this.#stopped) {
-      return Promise.resolve({
-        value: this.#publishedValue(),
-        index: this.#publishedIndex,
-        error: this.#error,
-      });
-    }
-    if (this.#closed) {
-      return Promise.reject(new MaterializerClosedError("the materializer is stopped"));
-    }
-    return this.#waiters.wait<FetchResult<TResult>>(
-      {
-        onNotify: (error, reset) => {
-          if (error) return { value: this.#publishedValue(), index: this.#publishedIndex, error };
-          if (this.#index > minIndex)
-            return { value: this.#resultAt(this.#index), index: this.#index };
-          // The server's state went back (e.g. a restore): waiting for the old index could take forever.
-          if (reset && this.#index > 0n && this.#index < minIndex)
-            return { value: this.#resultAt(this.#index), index: this.#index, reset: true };
-          return undefined;
-        },
-        onTimeout: () => ({
-          value: this.#publishedValue(),
-          index: this.#publishedIndex,
-          notModified: true,
-        }),
-      },
-      timeoutMs,
-      signal,
-    );
+    const run = { stopped: this.#stopped, closed: this.#closed, error: this.#error };
+    return blockingFetch(this.#keeper, this.#waiters, run, options);
   }
 }

@@ -1,0 +1,115 @@
+/**
+ * The view side of a materializer (SPEC M3–M5, M10): the view and the index of its content, its
+ * result built at most once per index, and the last published value kept while a reset rebuilds
+ * the view. The materializer owns the stream and the notifications; this owns what they publish.
+ */
+import type { Event } from "../gen/index.js";
+import { ProtocolError } from "./errors.js";
+import type { View } from "./types.js";
+
+export class ViewKeeper<TResult> {
+  readonly #view: View<TResult>;
+  /** Called before the view changes: a state already handed out fixes its value first. */
+  readonly #beforeChange: () => void;
+  /** Index of the view's current content: 0 while no complete snapshot is applied. */
+  #index = 0n;
+  /** Index of the published state: the last update applied, kept through a reset. */
+  #publishedIndex = 0n;
+  /** The published value, kept once the view has moved past it (during a reset). */
+  #frozen: { readonly index: bigint; readonly value: TResult | undefined } | undefined;
+  #result: { index: bigint; value: TResult } | undefined;
+  #resetPending = false;
+  #resets = 0;
+
+  constructor(view: View<TResult>, beforeChange: () => void) {
+    this.#view = view;
+    this.#beforeChange = beforeChange;
+  }
+
+  /** The index of the view (0 until a complete snapshot is applied, and during a reset). */
+  get index(): bigint {
+    return this.#index;
+  }
+
+  /** The index of the published state (kept through a reset until the new snapshot lands). */
+  get publishedIndex(): bigint {
+    return this.#publishedIndex;
+  }
+
+  /** How many times the view was thrown away and rebuilt from a new snapshot. */
+  get resets(): number {
+    return this.#resets;
+  }
+
+  /**
+   * Applies one update (a whole snapshot or one live wire event) at `index` (M3, M4); returns
+   * whether it completed a reset. A rejected update throws a {@link ProtocolError} and leaves no
+   * trace (M5): the result at the previous index stays what it was.
+   */
+  apply(events: readonly Event[], index: bigint): boolean {
+    // A view that may throw half-way would lose the previous state: build it first (O(n)).
+    if (this.#index > 0n && this.#view.atomicUpdates !== true) this.resultAt(this.#index);
+    this.#beforeChange();
+    const previous = this.#result;
+    this.#result = undefined;
+    try {
+      this.#view.update(events);
+    } catch (error) {
+      // The view is unchanged (atomic) or its previous result was built above: keep it.
+      this.#result = previous;
+      if (error instanceof ProtocolError) throw error;
+      throw new ProtocolError(`the view rejected the events at index ${index}`, { cause: error });
+    }
+    this.#index = index;
+    this.#publishedIndex = index;
+    this.#frozen = undefined;
+    const reset = this.#resetPending;
+    this.#resetPending = false;
+    if (reset) this.#resets++;
+    return reset;
+  }
+
+  /** Throws the view away (index 0); the published state stays until the next snapshot. */
+  reset(): void {
+    // The last good state stays published (no flash) until the new snapshot is complete.
+    if (this.#publishedIndex > 0n && !this.#frozen) {
+      this.#frozen = { index: this.#publishedIndex, value: this.publishedValue() };
+    }
+    // A state object already handed out computes its value now, while the view is still at it.
+    this.#beforeChange();
+    this.#result = undefined;
+    if (this.#index > 0n || this.#publishedIndex > 0n) this.#resetPending = true;
+    this.#view.reset();
+    this.#index = 0n;
+  }
+
+  /** The view's result at `index`, computed at most once per index (M10). */
+  resultAt(index: bigint): TResult {
+    if (this.#result?.index !== index) this.#result = { index, value: this.#view.result(index) };
+    return this.#result.value;
+  }
+
+  /** The value of the published state (which describes `publishedIndex`). */
+  publishedValue(): TResult | undefined {
+    if (this.#frozen?.index === this.#publishedIndex) return this.#frozen.value;
+    if (this.#index > 0n && this.#index === this.#publishedIndex) return this.resultAt(this.#index);
+    return undefined;
+  }
+
+  /**
+   * The published value for a new state object: a function computing it on first read while
+   * the view is at the published index (a result is O(n) to build), else the value itself.
+   */
+  stateValue(): TResult | undefined | (() => TResult) {
+    const index = this.#publishedIndex;
+    if (this.#frozen?.index === index || this.#index !== index || index === 0n)
+      return this.publishedValue();
+    return () => this.resultAt(index);
+  }
+
+  /** Events that rebuild the view's current content, when the view supports it. */
+  snapshotEvents(): { events: Event[]; index: bigint } | undefined {
+    if (this.#index === 0n || !this.#view.snapshotEvents) return undefined;
+    return { events: this.#view.snapshotEvents(), index: this.#index };
+  }
+}
