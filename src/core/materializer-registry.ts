@@ -1,8 +1,8 @@
 /**
  * `MaterializerRegistry`: one shared materializer per request key (SPEC R1–R6), its public API
- * and the wiring of its parts: entry bookkeeping (`registry-entries.ts`), inspection
- * (`registry-snapshot.ts`), server-render seeds (`dehydrated-seeds.ts`) and `notify`
- * (`notify-subscription.ts`).
+ * and the wiring of its parts: entry bookkeeping (`registry-entries.ts`), server-render seeds
+ * (`dehydrated-seeds.ts`), `notify` (`notify-subscription.ts`) and the hook devtools observe
+ * it through (inspection itself lives in `react-submatview/devtools`, so apps never ship it).
  */
 import { createClient, type Transport } from "@connectrpc/connect";
 import { StateChangeSubscription } from "../gen/index.js";
@@ -12,8 +12,7 @@ import { MaterializerClosedError } from "./errors.js";
 import { Materializer } from "./materializer.js";
 import { notifySubscription } from "./notify-subscription.js";
 import { RegistryEntries } from "./registry-entries.js";
-import type { Lease, RegistryEntry, RegistryStats } from "./registry-entry.js";
-import { countedView, EntryTracker, type RegistrySnapshot } from "./registry-snapshot.js";
+import type { EntryObserver, Lease, RegistryEntry, RegistryStats } from "./registry-entry.js";
 import { RetryWaiter, type RetryWaiterOptions } from "./retry-waiter.js";
 import { safeLogger } from "./safe-logger.js";
 import { StreamBudget } from "./stream-budget.js";
@@ -58,6 +57,13 @@ export {
 } from "./stream-budget.js";
 
 export const DEFAULT_IDLE_TTL_MS = 5 * 60_000;
+
+/**
+ * The key of the registry's devtools hook: `react-submatview/devtools`' `inspectRegistry`
+ * calls it. Internal (not exported by any entry); `Symbol.for`, so two copies of the module
+ * still agree.
+ */
+export const OBSERVE_ENTRIES: unique symbol = Symbol.for("react-submatview.observeEntries");
 
 /**
  * Shares one materializer per request key among every reader (SPEC R1–R6; Consul's
@@ -183,25 +189,14 @@ export class MaterializerRegistry {
   }
 
   /**
-   * What the registry holds, for devtools and tests: one frozen, JSON-safe object per entry
-   * (request, subscribers, status, index, events applied, resets, idle TTL, last error), never
-   * a token (SPEC R1). The same array until something changes; `useSyncExternalStore`'s
-   * `getSnapshot`, paired with {@link subscribeInspect}.
-   *
-   * @example
-   * ```ts
-   * const rows = useSyncExternalStore(registry.subscribeInspect, registry.inspect);
-   * ```
+   * Internal, for `react-submatview/devtools` (`inspectRegistry(registry)`): attaches the one
+   * observer told when entries come, go or change hands, and returns a reader of the live
+   * entries. Costs the root entry a few lines; snapshots are built in devtools.
    */
-  readonly inspect = (): RegistrySnapshot => this.#entries.inspection.getSnapshot();
-
-  /**
-   * Calls `listener` (at most once per task) when {@link inspect}'s answer changes; returns the
-   * unsubscribe. Materializers are only watched while someone subscribes: nothing runs per
-   * event otherwise.
-   */
-  readonly subscribeInspect = (listener: () => void): (() => void) =>
-    this.#entries.inspection.subscribe(listener);
+  [OBSERVE_ENTRIES](observer: EntryObserver): () => Iterable<RegistryEntry> {
+    this.#entries.observer = observer;
+    return () => this.#entries.values();
+  }
 
   stats(): RegistryStats {
     return this.#entries.stats();
@@ -219,9 +214,19 @@ export class MaterializerRegistry {
 
   /** A new entry for `request`, seeded from a dehydrated snapshot if there is one (H4). */
   #create<TResult>(request: MaterializedRequest<TResult>): RegistryEntry {
-    const tracker = new EntryTracker(request as MaterializedRequest<unknown>);
+    const view = request.createView();
     const materializer = new Materializer<TResult>({
-      view: countedView(request.createView(), tracker),
+      // Counts what the view applied, for devtools: one addition per update, no allocation.
+      view: {
+        atomicUpdates: view.atomicUpdates,
+        update(events) {
+          view.update(events);
+          entry.eventsApplied += events.length;
+        },
+        result: (index) => view.result(index),
+        reset: () => view.reset(),
+        snapshotEvents: view.snapshotEvents && (() => view.snapshotEvents!()),
+      },
       client: this.#client,
       request: (index) => request.subscribeRequest(index),
       logger: this.#logger,
@@ -230,8 +235,7 @@ export class MaterializerRegistry {
       handshakeTimeoutMs: this.#handshakeTimeoutMs,
       mayQueue: this.#mayQueue,
     });
-    this.#seeds.seed(request.key, materializer);
-    return {
+    const entry: RegistryEntry = {
       key: request.key,
       materializer: materializer as Materializer<unknown>,
       controller: new AbortController(),
@@ -240,7 +244,12 @@ export class MaterializerRegistry {
       watchers: new Set(),
       replaced: new Set(),
       started: false,
-      tracker,
+      request: request as MaterializedRequest<unknown>,
+      eventsApplied: 0,
+      idleExpiresAt: null,
     };
+    // After `entry` exists: seeding applies the snapshot's events, which the view counts.
+    this.#seeds.seed(request.key, materializer);
+    return entry;
   }
 }

@@ -4,8 +4,7 @@
  * replaces them, and the stream start that evicts an entry a terminal error stopped.
  */
 import type { Materializer } from "./materializer.js";
-import type { Lease, RegistryEntry, RegistryStats } from "./registry-entry.js";
-import { RegistryInspection } from "./registry-snapshot.js";
+import type { EntryObserver, Lease, RegistryEntry, RegistryStats } from "./registry-entry.js";
 import type { Logger, Timers } from "./types.js";
 
 export interface RegistryEntriesOptions {
@@ -19,18 +18,18 @@ export interface RegistryEntriesOptions {
 
 /**
  * Every entry a registry holds, by key, plus the stopped ones a new request replaced while
- * someone still held them (R5). Feeds the registry's {@link RegistryInspection}.
+ * someone still held them (R5). Tells its `observer` (devtools, when attached) of every change.
  */
 export class RegistryEntries {
   readonly #entries = new Map<string, RegistryEntry>();
   /** Stopped entries a new request replaced while someone still held them (R5). */
   readonly #detached = new Set<RegistryEntry>();
   readonly #options: RegistryEntriesOptions;
-  readonly inspection: RegistryInspection<RegistryEntry>;
+  /** Devtools' observer (`inspectRegistry`), once one is attached. */
+  observer: EntryObserver | undefined;
 
   constructor(options: RegistryEntriesOptions) {
     this.#options = options;
-    this.inspection = new RegistryInspection(() => this.#entries.values(), options.idleTtlMs);
   }
 
   get(key: string): RegistryEntry | undefined {
@@ -44,7 +43,7 @@ export class RegistryEntries {
   /** Puts a new entry in the table (it replaces nothing: callers check `get` first). */
   add(entry: RegistryEntry): void {
     this.#entries.set(entry.key, entry);
-    this.inspection.added(entry);
+    this.observer?.added(entry);
   }
 
   /**
@@ -65,7 +64,7 @@ export class RegistryEntries {
       else {
         this.#entries.delete(entry.key);
         this.#detached.add(entry);
-        this.inspection.removed(entry);
+        this.observer?.removed(entry);
         for (const callback of [...entry.replaced]) callback();
         entry.replaced.clear();
       }
@@ -86,8 +85,8 @@ export class RegistryEntries {
       this.#options.timers.clearTimeout(held.expiry);
       held.expiry = undefined;
     }
-    held.tracker.idleExpiresAt = null;
-    this.inspection.changed();
+    held.idleExpiresAt = null;
+    this.observer?.changed();
     let released = false;
     return {
       materializer: held.materializer as Materializer<TResult>,
@@ -156,7 +155,7 @@ export class RegistryEntries {
 
   #release(entry: RegistryEntry, evict: boolean, keepStoppedMs?: number, keepMs?: number): void {
     entry.refs--;
-    this.inspection.changed();
+    this.observer?.changed();
     if (entry.refs === 0 && this.#detached.delete(entry)) {
       this.evict(entry);
       return;
@@ -182,7 +181,7 @@ export class RegistryEntries {
   /** Evicts an unreferenced entry after its idle TTL, or `atLeastMs` (R4); `acquire` cancels it. */
   expireLater(entry: RegistryEntry, atLeastMs = 0): void {
     const ttl = Math.max(entry.idleTtlMs ?? this.#options.idleTtlMs, atLeastMs);
-    entry.tracker.idleExpiresAt = Date.now() + ttl;
+    entry.idleExpiresAt = Date.now() + ttl;
     entry.expiry = this.#options.timers.setTimeout(() => {
       entry.expiry = undefined;
       // Re-check on expiry: a reference taken meanwhile keeps the entry (TanStack's optionalRemove).
@@ -197,6 +196,6 @@ export class RegistryEntries {
     entry.expiry = undefined;
     for (const stop of [...entry.watchers]) stop();
     entry.controller.abort();
-    this.inspection.removed(entry);
+    this.observer?.removed(entry);
   }
 }

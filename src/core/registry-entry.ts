@@ -1,9 +1,10 @@
 /**
  * The registry's shared types (SPEC R1–R6): an entry (one materializer per request key and the
- * references on it), the `Lease` a reader holds and the counts `stats()` reports. Types only.
+ * references on it), the `Lease` a reader holds, the counts `stats()` reports and the observer
+ * devtools attach. Types only.
  */
 import type { Materializer } from "./materializer.js";
-import type { EntryTracker } from "./registry-snapshot.js";
+import type { MaterializedRequest } from "./types.js";
 
 /** A reference on a registry entry; `release()` is idempotent. */
 export interface Lease<TResult> {
@@ -56,6 +57,21 @@ export interface RegistryEntry {
   idleTtlMs?: number;
   /** Stopped, unheld, kept a moment for a suspended render's retry (`keepStoppedMs`). */
   lingering?: boolean;
-  /** What `inspect()` reports of the entry (counters, request description, idle expiry). */
-  readonly tracker: EntryTracker;
+  /** The request it serves: devtools describe the entry from it (never its token, SPEC R1). */
+  readonly request: MaterializedRequest<unknown>;
+  /** Events its view applied since the entry was created (snapshot events included). */
+  eventsApplied: number;
+  /** When an unheld entry closes (epoch milliseconds); `null` while someone holds it (R4). */
+  idleExpiresAt: number | null;
+}
+
+/**
+ * Told when entries come, go or change hands (references, idle expiry): how
+ * `react-submatview/devtools` follows a registry without the root entry shipping inspection.
+ * Calls are synchronous and cheap; a materializer's own updates are not reported here.
+ */
+export interface EntryObserver {
+  added(entry: RegistryEntry): void;
+  removed(entry: RegistryEntry): void;
+  changed(): void;
 }

@@ -2,13 +2,14 @@
  * README "Inspector" code, verbatim (checked by readme-inspector.test.tsx), around a real
  * publisher: the testing kit's datacenter. `dc.dispose()` after the tests.
  */
+import type { MaterializerRegistry } from "react-submatview";
 import {
   MaterializerProvider,
   serviceHealthRequest,
   serviceListRequest,
   useMaterializedView,
 } from "react-submatview";
-import { RegistryInspector, useRegistrySnapshot } from "react-submatview/devtools";
+import { inspectRegistry, RegistryInspector, useRegistrySnapshot } from "react-submatview/devtools";
 import { createDatacenter } from "react-submatview/testing";
 
 export const dc = createDatacenter({ services: 2, seed: 3 });
@@ -32,4 +33,10 @@ export const DebugApp = () => (
 export function LiveViews() {
   const entries = useRegistrySnapshot(); // the nearest MaterializerProvider's registry
   return <p>{entries.filter((entry) => entry.status === "live").length} live views</p>;
+}
+
+// README block 3
+export function watchLiveCount(registry: MaterializerRegistry, report: (live: number) => void) {
+  const { getSnapshot, subscribe } = inspectRegistry(registry);
+  return subscribe(() => report(getSnapshot().filter((e) => e.status === "live").length));
 }

@@ -5,10 +5,17 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanup, render, screen, within } from "@testing-library/react";
-import { MaterializerProvider } from "react-submatview";
+import { MaterializerProvider, MaterializerRegistry, serviceListRequest } from "react-submatview";
 import { RegistryInspector } from "react-submatview/devtools";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
-import { App, DebugApp, dc, LiveViews, transport } from "./readme-inspector.fixture.js";
+import {
+  App,
+  DebugApp,
+  dc,
+  LiveViews,
+  transport,
+  watchLiveCount,
+} from "./readme-inspector.fixture.js";
 
 afterEach(cleanup);
 afterAll(() => dc.dispose());
@@ -30,6 +37,24 @@ test("the README's inspector renders every entry live", async () => {
   render(<DebugApp />);
   await screen.findByText(/\d+ of 2/, undefined, { timeout: 5_000 });
   expect(screen.getByRole("region", { name: "Registry inspector" })).toBeTruthy();
+});
+
+test("the README's migration from registry.inspect(): inspectRegistry outside React", async () => {
+  const registry = new MaterializerRegistry({ transport });
+  try {
+    const live = new Promise<number>((resolve) => {
+      const stop = watchLiveCount(registry, (count) => {
+        if (count === 0) return;
+        stop();
+        resolve(count);
+      });
+    });
+    const lease = registry.acquire(serviceListRequest());
+    expect(await live).toBe(1);
+    lease.release();
+  } finally {
+    registry.dispose();
+  }
 });
 
 describe("README code is the fixture's code", () => {

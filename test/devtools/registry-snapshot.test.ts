@@ -1,5 +1,6 @@
-// The registry's public snapshot API (SPEC E devtools, R1, R4): `inspect()` and
-// `subscribeInspect` report every entry as plain data, live, and never carry a token.
+// The registry's public snapshot API (SPEC E devtools, R1, R4): `inspectRegistry(registry)`
+// (`getSnapshot` and `subscribe`, formerly `registry.inspect()` / `subscribeInspect`) reports
+// every entry as plain data, live, and never carries a token.
 
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
@@ -8,6 +9,7 @@ import {
   serviceListRequest,
   tokenHash,
 } from "react-submatview/core";
+import { inspectRegistry } from "react-submatview/devtools";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { ManualTimers } from "../support/manual-timers.js";
 import { ev, PushableClient } from "../support/pushable-client.js";
@@ -28,29 +30,32 @@ function setup(idleTtlMs = 60_000) {
   return { client, timers, registry };
 }
 
-/** Resolves at the next `subscribeInspect` notification (bounded by the test's timeout). */
+/** The registry's entries now, as devtools see them. */
+const inspect = (registry: MaterializerRegistry) => inspectRegistry(registry).getSnapshot();
+
+/** Resolves at the next `inspectRegistry(…).subscribe` call (bounded by the test's timeout). */
 function nextChange(registry: MaterializerRegistry): Promise<void> {
   return new Promise((resolve) => {
-    const stop = registry.subscribeInspect(() => {
+    const stop = inspectRegistry(registry).subscribe(() => {
       stop();
       resolve();
     });
   });
 }
 
-describe("registry.inspect() (SPEC E devtools)", () => {
+describe("inspectRegistry(registry) (SPEC E devtools)", () => {
   test("one plain entry per request: topic, subject, subscribers, status, index, events applied, resets", async () => {
     const { client, registry } = setup();
-    expect(registry.inspect()).toEqual([]);
+    expect(inspect(registry)).toEqual([]);
     const lease = registry.acquire(serviceHealthRequest({ service: "web" }));
     const stream = await client.next();
-    expect(registry.inspect()).toMatchObject([
+    expect(inspect(registry)).toMatchObject([
       { topic: "ServiceHealth", subject: "web", subscribers: 1, status: "connecting", index: "0" },
     ]);
     stream.push(ev.register(5n, "n1", "web-1"), ev.register(5n, "n2", "web-2"), ev.end(5n));
     stream.push(ev.register(6n, "n3", "web-3"));
     await stream.drained();
-    const [entry] = registry.inspect();
+    const [entry] = inspect(registry);
     expect(entry).toMatchObject({
       viewType: "service-health",
       topic: "ServiceHealth",
@@ -66,13 +71,13 @@ describe("registry.inspect() (SPEC E devtools)", () => {
       lastError: null,
     });
     // Immutable and identity-stable until something changes (useSyncExternalStore's contract).
-    expect(Object.isFrozen(registry.inspect())).toBe(true);
+    expect(Object.isFrozen(inspect(registry))).toBe(true);
     expect(Object.isFrozen(entry)).toBe(true);
-    expect(registry.inspect()).toBe(registry.inspect());
+    expect(inspect(registry)).toBe(inspect(registry));
     // Exact for any uint64 (SPEC P4), and JSON-safe.
     stream.push(ev.register(18_446_744_073_709_551_615n, "n4", "web-4"));
     await stream.drained();
-    expect(JSON.parse(JSON.stringify(registry.inspect()))[0].index).toBe("18446744073709551615");
+    expect(JSON.parse(JSON.stringify(inspect(registry)))[0].index).toBe("18446744073709551615");
     lease.release();
   });
 
@@ -80,20 +85,20 @@ describe("registry.inspect() (SPEC E devtools)", () => {
     const { registry } = setup();
     const a = registry.acquire(serviceListRequest());
     const b = registry.acquire(serviceListRequest());
-    expect(registry.inspect()).toMatchObject([
+    expect(inspect(registry)).toMatchObject([
       { topic: "ServiceList", subject: "*", subscribers: 2 },
     ]);
     b.release();
-    expect(registry.inspect()[0]?.subscribers).toBe(1);
+    expect(inspect(registry)[0]?.subscribers).toBe(1);
     a.release();
   });
 
-  test("subscribeInspect notifies live (once per task) as events arrive, resets happen and entries go (SPEC R4, H5)", async () => {
+  test("subscribe notifies live (once per task) as events arrive, resets happen and entries go (SPEC R4, H5)", async () => {
     const { client, timers, registry } = setup(30_000);
     const lease = registry.acquire(serviceHealthRequest({ service: "web" }));
     const stream = await client.next();
     let calls = 0;
-    const stop = registry.subscribeInspect(() => calls++);
+    const stop = inspectRegistry(registry).subscribe(() => calls++);
     const changed = nextChange(registry);
     // A burst: a snapshot and three live events, already buffered → one notification.
     stream.push(ev.register(5n, "n1", "web-1"), ev.end(5n));
@@ -101,7 +106,7 @@ describe("registry.inspect() (SPEC E devtools)", () => {
     await stream.drained();
     await changed;
     expect(calls).toBe(1);
-    expect(registry.inspect()[0]).toMatchObject({ index: "7", eventsApplied: 3 });
+    expect(inspect(registry)[0]).toMatchObject({ index: "7", eventsApplied: 3 });
 
     // Aborted (a reset): the view is rebuilt from a fresh snapshot; resets counts it.
     const afterReset = nextChange(registry);
@@ -110,12 +115,12 @@ describe("registry.inspect() (SPEC E devtools)", () => {
     again.push(ev.register(9n, "n2", "web-2"), ev.end(9n));
     await again.drained();
     await afterReset;
-    expect(registry.inspect()[0]).toMatchObject({ index: "9", resets: 1, eventsApplied: 4 });
+    expect(inspect(registry)[0]).toMatchObject({ index: "9", resets: 1, eventsApplied: 4 });
 
     // Released: the idle TTL counts down from now; expiry removes the entry.
     vi.useFakeTimers({ toFake: ["Date"], now: 1_000_000 });
     lease.release();
-    expect(registry.inspect()[0]).toMatchObject({
+    expect(inspect(registry)[0]).toMatchObject({
       subscribers: 0,
       idleTtlMs: 30_000,
       idleExpiresAt: 1_030_000,
@@ -123,7 +128,7 @@ describe("registry.inspect() (SPEC E devtools)", () => {
     const gone = nextChange(registry);
     timers.advance(30_000);
     await gone;
-    expect(registry.inspect()).toEqual([]);
+    expect(inspect(registry)).toEqual([]);
     stop();
   });
 
@@ -132,7 +137,7 @@ describe("registry.inspect() (SPEC E devtools)", () => {
     const lease = registry.acquire(serviceHealthRequest({ service: "web" }));
     await client.next();
     expect(registry.stats().listeners).toBe(0);
-    const stop = registry.subscribeInspect(() => {});
+    const stop = inspectRegistry(registry).subscribe(() => {});
     expect(registry.stats().listeners).toBe(1);
     const other = registry.acquire(serviceHealthRequest({ service: "db" }));
     expect(registry.stats().listeners).toBe(2);
@@ -153,14 +158,34 @@ describe("registry.inspect() (SPEC E devtools)", () => {
     const failed = nextChange(registry);
     stream.fail(new ConnectError(`ACL not found for token ${TOKEN}`, Code.PermissionDenied));
     await failed;
-    expect(registry.inspect()[0]?.status).toBe("failed");
-    const [entry] = registry.inspect();
+    expect(inspect(registry)[0]?.status).toBe("failed");
+    const [entry] = inspect(registry);
     expect(entry).toMatchObject({ hasToken: true, tokenHash: tokenHash(TOKEN) });
     expect(entry?.lastError).toContain("ACL not found for token [token]");
-    const json = JSON.stringify(registry.inspect());
+    const json = JSON.stringify(inspect(registry));
     expect(json).not.toContain(TOKEN);
     expect(json).toContain(tokenHash(TOKEN));
     expect(String(entry?.lastError)).not.toContain(TOKEN);
     lease.release();
+  });
+
+  test("attached late, it reports what happened before: events applied since creation, an idle TTL counting down (SPEC R4)", async () => {
+    const { client, registry } = setup(30_000);
+    vi.useFakeTimers({ toFake: ["Date"], now: 2_000_000 });
+    const lease = registry.acquire(serviceHealthRequest({ service: "web" }));
+    const stream = await client.next();
+    stream.push(ev.register(5n, "n1", "web-1"), ev.register(5n, "n2", "web-2"), ev.end(5n));
+    stream.push(ev.register(6n, "n3", "web-3"));
+    await stream.drained();
+    lease.release();
+    // Nothing inspected the registry until now: the first look sees everything.
+    expect(inspect(registry)).toMatchObject([
+      { subject: "web", index: "6", eventsApplied: 3, subscribers: 0, idleExpiresAt: 2_030_000 },
+    ]);
+    // One inspection per registry: the same store (and so the same snapshot) every call.
+    expect(inspectRegistry(registry)).toBe(inspectRegistry(registry));
+    const other = new MaterializerRegistry({ client: new PushableClient() });
+    expect(inspectRegistry(other)).not.toBe(inspectRegistry(registry));
+    other.dispose();
   });
 });

@@ -3,8 +3,8 @@
  * with faults — a dropped connection, Aborted twice in a row, PermissionDenied, Unauthenticated,
  * ACL not found, a server shutdown — captures every logger call, every console call, every
  * published state and error (message, `String`, cause chain, metadata, stack), every blocking
- * `get` result, `stats()`, `dehydrate()`, the inspector snapshot (`inspect()`), every TanStack
- * query key, hash and error, and the server's stats and errors; the token is searched for raw,
+ * `get` result, `stats()`, `dehydrate()`, the inspector snapshot (`inspectRegistry(registry)`),
+ * every TanStack query key, hash and error, and the server's stats and errors; the token is searched for raw,
  * URI-encoded, in hex and in base64 (every alignment, url-safe too).
  */
 import { toBinary } from "@bufbuild/protobuf";
@@ -17,6 +17,7 @@ import {
   serviceHealthRequest,
   serviceListRequest,
 } from "react-submatview/core";
+import { inspectRegistry } from "react-submatview/devtools";
 import { SubscribeRequestSchema } from "react-submatview/gen";
 import { materializedViewQueryOptions } from "react-submatview/tanstack";
 import { afterEach, expect, test, vi } from "vitest";
@@ -186,8 +187,7 @@ test("SPEC R1: no trace of the token in logs, errors, stats, dehydrated state, i
   keep("dehydrate()", JSON.stringify(dehydrated));
   keep("dehydrate() object", dehydrated);
   keep("stats()", JSON.stringify(r.stats()));
-  const inspect = (r as { inspect?: () => unknown }).inspect;
-  if (inspect) keep("inspect()", JSON.stringify(inspect.call(r)));
+  keep("inspectRegistry()", JSON.stringify(inspectRegistry(r).getSnapshot()));
   for (const query of qc.getQueryCache().getAll()) {
     keep("query key", JSON.stringify(query.queryKey));
     keep("query hash", query.queryHash);
