@@ -10,10 +10,13 @@ export interface View<TResult> {
   update(events: readonly Event[]): void;
   /**
    * Declares that `update` is all-or-nothing: when it throws, the view is exactly as before
-   * (check every event before changing anything). A fault must leave no trace (SPEC M5), so for
-   * a view without this the materializer builds the previous result before every live update
-   * (O(n) per update); with it, a result is built only when someone reads one. The built-in
-   * views are atomic.
+   * (check every event before changing anything). A fault must leave no trace (SPEC M5), so
+   * for a view without this the materializer keeps a journal — the last snapshot and the live
+   * updates since — and on a rejected update replays it into the reset view; it folds the
+   * journal into `snapshotEvents()` once the journal outgrows it (O(1) amortised per update).
+   * A view with neither builds its previous result before each update once its journal has
+   * outgrown the snapshot (O(n) per update). Replay needs `update` to depend only on the
+   * events. The built-in views are atomic.
    */
   readonly atomicUpdates?: boolean;
   /** The result at `index`; must not alias state that later updates mutate (M10). */

@@ -5,7 +5,14 @@
  */
 import type { Event } from "../gen/index.js";
 import { ProtocolError } from "./errors.js";
+import { RollbackJournal } from "./rollback-journal.js";
 import type { View } from "./types.js";
+
+/** A result built for an index (M10). */
+interface Built<TResult> {
+  readonly index: bigint;
+  readonly value: TResult;
+}
 
 export class ViewKeeper<TResult> {
   readonly #view: View<TResult>;
@@ -17,13 +24,16 @@ export class ViewKeeper<TResult> {
   #publishedIndex = 0n;
   /** The published value, kept once the view has moved past it (during a reset). */
   #frozen: { readonly index: bigint; readonly value: TResult | undefined } | undefined;
-  #result: { index: bigint; value: TResult } | undefined;
+  #result: Built<TResult> | undefined;
   #resetPending = false;
   #resets = 0;
+  /** For a view without `atomicUpdates`: what puts it back after a rejected update (M5). */
+  readonly #journal: RollbackJournal | undefined;
 
   constructor(view: View<TResult>, beforeChange: () => void) {
     this.#view = view;
     this.#beforeChange = beforeChange;
+    this.#journal = view.atomicUpdates === true ? undefined : new RollbackJournal();
   }
 
   /** The index of the view (0 until a complete snapshot is applied, and during a reset). */
@@ -47,18 +57,25 @@ export class ViewKeeper<TResult> {
    * trace (M5): the result at the previous index stays what it was.
    */
   apply(events: readonly Event[], index: bigint): boolean {
-    // A view that may throw half-way would lose the previous state: build it first (O(n)).
-    if (this.#index > 0n && this.#view.atomicUpdates !== true) this.resultAt(this.#index);
+    const journal = this.#journal;
+    const live = this.#index > 0n;
+    // A view that may throw half-way, with no journal to put it back: build the result first (O(n)).
+    if (live && journal && !journal.active) this.resultAt(this.#index);
     this.#beforeChange();
     const previous = this.#result;
     this.#result = undefined;
     try {
       this.#view.update(events);
     } catch (error) {
-      // The view is unchanged (atomic) or its previous result was built above: keep it.
+      // The view is unchanged (atomic), put back by the journal, or its result was built above.
+      if (live && journal?.active) this.#rollBack(journal, previous);
       this.#result = previous;
       if (error instanceof ProtocolError) throw error;
       throw new ProtocolError(`the view rejected the events at index ${index}`, { cause: error });
+    }
+    if (journal) {
+      if (live) journal.applied(events, this.#view);
+      else journal.start(events);
     }
     this.#index = index;
     this.#publishedIndex = index;
@@ -79,8 +96,23 @@ export class ViewKeeper<TResult> {
     this.#beforeChange();
     this.#result = undefined;
     if (this.#index > 0n || this.#publishedIndex > 0n) this.#resetPending = true;
+    this.#journal?.stop();
     this.#view.reset();
     this.#index = 0n;
+  }
+
+  /** Replays the journal into the view, back at the previous index (M5). */
+  #rollBack(journal: RollbackJournal, built: Built<TResult> | undefined): void {
+    try {
+      journal.restore(this.#view);
+    } catch {
+      // The view rejected a replay of what it accepted: unless a reader built the previous
+      // result, that state is gone — published as no value, never as a half-applied one.
+      journal.stop();
+      this.#view.reset();
+      const index = this.#publishedIndex;
+      this.#frozen = { index, value: built?.index === index ? built.value : undefined };
+    }
   }
 
   /** The view's result at `index`, computed at most once per index (M10). */
