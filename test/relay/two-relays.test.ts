@@ -3,7 +3,9 @@
  * front of the package's own server, and a client registry whose streams are cut at random
  * points and resume on the other relay, one relay stopped with Ctrl-C and replaced half-way.
  * Every state any consumer observes equals the upstream's state at exactly that index, and
- * every consumer converges to the final state.
+ * every consumer converges to the final state. The producer publishes bursts of 1-4
+ * transactions and then waits until every service they changed was observed at its new index:
+ * events are in flight while streams are cut, and no pause depends on the clock.
  */
 import { create } from "@bufbuild/protobuf";
 import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
@@ -23,6 +25,8 @@ import { type RelayProcess, startRelayProcess } from "./support/relay-process.js
 
 const SERVICES = ["svc-a", "svc-b", "svc-c"];
 const TRANSACTIONS = 300;
+/** The whole run (bursts and convergence) fails after this, with what each consumer saw. */
+const DEADLINE_MS = 30_000;
 
 const cleanups: Array<() => unknown> = [];
 afterAll(async () => {
@@ -111,7 +115,9 @@ test("two relay processes, streams resuming on either at random points: every ob
   const { catalog } = upstream;
   /** Per service: the indexes at which it changed and its rows from then on. */
   const history = new Map(SERVICES.map((s) => [s, [] as Array<{ index: bigint; rows: string }>]));
+  /** Records the catalog's state at `index`; returns the services whose rows changed there. */
   const record = (index: bigint) => {
+    const changed: string[] = [];
     for (const service of SERVICES) {
       const now = rows(
         catalog
@@ -123,8 +129,11 @@ test("two relay processes, streams resuming on either at random points: every ob
           ),
       );
       const h = history.get(service)!;
-      if (h.at(-1)?.rows !== now) h.push({ index, rows: now });
+      if (h.at(-1)?.rows === now) continue;
+      h.push({ index, rows: now });
+      changed.push(service);
     }
+    return changed;
   };
   const expected = (service: string, index: bigint) =>
     history
@@ -140,15 +149,40 @@ test("two relay processes, streams resuming on either at random points: every ob
   let observed = 0;
   const latest = new Map<string, { index: bigint; rows: string }>();
   const stop = new AbortController();
-  let converge: () => void = () => {};
-  const converged = new Promise<void>((resolve) => {
-    converge = resolve;
+  // Sync points: each pending check runs after every observed state.
+  const checks = new Set<() => void>();
+  const until = (ready: () => boolean) =>
+    ready()
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const check = () => {
+            if (!ready()) return;
+            checks.delete(check);
+            resolve();
+          };
+          checks.add(check);
+        });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const seen = [...latest].map(
+        ([s, l]) => `${s}@${l.index}: ${l.rows} want ${expected(s, catalog.index)}`,
+      );
+      reject(
+        new Error(
+          `stuck at ${catalog.index} (${mismatches.length} mismatches; streams per relay ${[...counts.values()]}):\n${seen.join("\n")}`,
+        ),
+      );
+    }, DEADLINE_MS);
   });
-  let done = false;
-  const checkConverged = () => {
-    if (done && SERVICES.every((s) => latest.get(s)?.rows === expected(s, catalog.index)))
-      converge();
-  };
+  deadline.catch(() => {}); // raced below; handled even between races
+  cleanups.push(() => clearTimeout(timer));
+  /** Resolves once every service in `targets` was observed at its index or later. */
+  const observedAt = (targets: ReadonlyMap<string, bigint>) =>
+    Promise.race([
+      deadline,
+      until(() => [...targets].every(([s, index]) => (latest.get(s)?.index ?? -1n) >= index)),
+    ]);
   for (const service of SERVICES) {
     registry.notify(
       serviceHealthRequest({ service }),
@@ -159,55 +193,52 @@ test("two relay processes, streams resuming on either at random points: every ob
         const want = expected(service, state.index);
         if (got !== want) mismatches.push(`${service}@${state.index}: got ${got} want ${want}`);
         latest.set(service, { index: state.index, rows: got });
-        checkConverged();
+        for (const check of [...checks]) check();
       },
       { signal: stop.signal },
     );
   }
 
   const statuses: HealthStatus[] = ["passing", "warning", "critical"];
-  const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-  for (let step = 0; step < TRANSACTIONS; step++) {
+  const transaction = () => {
     const service = SERVICES[Math.floor(random() * SERVICES.length)]!;
     const id = `${service}-${Math.floor(random() * 4)}`;
     const node = `n${Math.floor(random() * 3)}`;
     const roll = random();
-    record(
-      catalog.transaction((tx) => {
-        const existing = catalog.instances(service).find((n) => n.Service?.ID === id);
-        if (roll < 0.25 && existing) tx.deregister(existing.Node!.Node, id);
-        else if (roll < 0.4) {
-          for (const other of SERVICES) tx.register({ node, service: other, id: `${other}-x` });
-        } else tx.register({ node, service, id, status: statuses[Math.floor(random() * 3)] });
-      }),
-    );
-    if (step === TRANSACTIONS / 2) {
+    const index = catalog.transaction((tx) => {
+      const existing = catalog.instances(service).find((n) => n.Service?.ID === id);
+      if (roll < 0.25 && existing) tx.deregister(existing.Node!.Node, id);
+      else if (roll < 0.4) {
+        for (const other of SERVICES) tx.register({ node, service: other, id: `${other}-x` });
+      } else tx.register({ node, service, id, status: statuses[Math.floor(random() * 3)] });
+    });
+    return { index, changed: record(index) };
+  };
+  let step = 0;
+  let replaced = false;
+  while (step < TRANSACTIONS) {
+    // A burst: its events reach the relays and consumers together, while streams get cut.
+    const burst = Math.min(1 + Math.floor(random() * 4), TRANSACTIONS - step);
+    const targets = new Map<string, bigint>();
+    for (let i = 0; i < burst; i++, step++) {
+      const { index, changed } = transaction();
+      for (const service of changed) targets.set(service, index);
+    }
+    await observedAt(targets);
+    if (!replaced && step >= TRANSACTIONS / 2) {
+      replaced = true;
       // Ctrl-C one relay (its streams end with "shutting down" and resume on the other), and
       // bring up a replacement on a new port.
       await relays[0]!.stop();
       urls[0] = (await startRelay()).url;
     }
-    // Pacing, not synchronization: events reach the consumers between transactions at times.
-    await pause(Math.floor(random() * 4));
   }
-  done = true;
-  checkConverged();
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const final = catalog.index;
   await Promise.race([
-    converged,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => {
-        const seen = [...latest].map(
-          ([s, l]) => `${s}@${l.index}: ${l.rows} want ${expected(s, catalog.index)}`,
-        );
-        reject(
-          new Error(
-            `no convergence at ${catalog.index} (${mismatches.length} mismatches; streams per relay ${[...counts.values()]}):\n${seen.join("\n")}`,
-          ),
-        );
-      }, 20_000);
-    }),
-  ]).finally(() => clearTimeout(timer));
+    deadline,
+    until(() => SERVICES.every((s) => latest.get(s)?.rows === expected(s, final))),
+  ]);
+  clearTimeout(timer);
   stop.abort();
 
   expect(mismatches).toEqual([]);
