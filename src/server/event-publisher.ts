@@ -1,17 +1,23 @@
+/**
+ * The in-memory event publisher (SPEC S1-S8): topic registration, publishing transactions into
+ * per-subject buffers, opening, revoking and releasing subscriptions. Its snapshot cache,
+ * pending authorizations and stream starts live in their own files.
+ */
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type Event, EventSchema, type SubscribeRequest, Topic } from "../gen/index.js";
-import { BufferItem, EventBuffer } from "./event-buffer.js";
+import { type BufferItem, EventBuffer } from "./event-buffer.js";
+import { PendingAuthorizations } from "./pending-authorizations.js";
 import {
   addTo,
   bufferKey,
-  type CachedSnapshot,
   defaultTimers,
-  type PendingAuthorization,
   type TopicBuffer,
   type TopicRegistration,
 } from "./publisher-records.js";
 import { buildSnapshot } from "./snapshot-builder.js";
+import { SnapshotCache } from "./snapshot-cache.js";
+import { streamStart } from "./stream-start.js";
 import { WILDCARD } from "./subjects.js";
 import { FORCE_CLOSED_MESSAGE, SHUTTING_DOWN_MESSAGE, Subscription } from "./subscription.js";
 import type {
@@ -40,14 +46,12 @@ import { checkDatacenter, checkedSubject, transactionIndex } from "./validation.
 export class EventPublisher {
   readonly #topics = new Map<Topic, TopicRegistration>();
   readonly #buffers = new Map<string, TopicBuffer>();
-  readonly #snapshots = new Map<string, CachedSnapshot>();
+  readonly #snapshots: SnapshotCache;
   readonly #subscriptions = new Set<Subscription>();
-  readonly #authorizing = new Map<SubscribeRequest, PendingAuthorization>();
+  readonly #authorizing = new PendingAuthorizations();
   /** Buffers refreshTopic detached that closed streams still hold (counted in stats). */
   #detached = 0;
   #idleWaiters: Array<() => void> = [];
-  readonly #cacheTtlMs: number;
-  readonly #timers: Timers;
   readonly #authorizer: Authorizer | undefined;
   #index = 0n;
   /** The highest index a snapshot has reported: no publish may go at or below it (P5). */
@@ -57,8 +61,8 @@ export class EventPublisher {
   readonly datacenter: string;
 
   constructor(options: EventPublisherOptions = {}) {
-    this.#cacheTtlMs = options.snapshotCacheTtlMs ?? 10_000;
-    this.#timers = options.timers ?? defaultTimers;
+    const timers: Timers = options.timers ?? defaultTimers;
+    this.#snapshots = new SnapshotCache(options.snapshotCacheTtlMs ?? 10_000, timers);
     this.#authorizer = options.authorizer;
     this.datacenter = options.datacenter ?? "dc1";
   }
@@ -119,13 +123,13 @@ export class EventPublisher {
    */
   async authorize(token: string, request?: SubscribeRequest): Promise<EventFilter | undefined> {
     if (!this.#authorizer) return undefined;
-    if (request) this.#authorizing.set(request, { request, revoked: false });
+    if (request) this.#authorizing.begin(request);
     try {
       const filter = await this.#authorizer(token);
       if (!filter) throw new ConnectError("ACL not found", Code.Unknown);
       return filter;
     } catch (error) {
-      if (request) this.#authorizing.delete(request);
+      if (request) this.#authorizing.cancel(request);
       throw error;
     }
   }
@@ -144,10 +148,9 @@ export class EventPublisher {
    * subject kind (wildcard or named) the topic does not serve.
    */
   subscribe(request: SubscribeRequest): Subscription {
-    const pending = this.#authorizing.get(request);
-    if (pending) this.#authorizing.delete(request);
+    const revoked = this.#authorizing.take(request);
     if (this.#shutdown) throw new ConnectError(SHUTTING_DOWN_MESSAGE, Code.Unavailable);
-    if (pending?.revoked) throw new ConnectError(FORCE_CLOSED_MESSAGE, Code.Aborted);
+    if (revoked) throw new ConnectError(FORCE_CLOSED_MESSAGE, Code.Aborted);
     checkDatacenter(request, this.datacenter);
     const topic = this.#topics.get(request.Topic);
     if (!topic) {
@@ -165,30 +168,12 @@ export class EventPublisher {
       this.#buffers.set(key, topicBuffer);
     }
     topicBuffer.refs++;
-    const tail = topicBuffer.buffer.tail;
-
-    let head: BufferItem;
-    if (request.Index > 0n && tail.index === request.Index) {
-      // Resume (S6): the client holds the state at the buffer's newest item; follow it.
-      head = new BufferItem([]);
-      head.link = tail.link;
-    } else {
-      const snapshot =
-        this.#snapshots.get(key)?.head ?? this.#buildSnapshot(request, key, topic, topicBuffer);
-      if (request.Index > 0n) {
-        // Stale resume: the framing event is prepended per stream and never cached (S5).
-        head = new BufferItem([]);
-        const reset = new BufferItem([
-          create(EventSchema, { Index: 0n, Payload: { case: "NewSnapshotToFollow", value: true } }),
-        ]);
-        head.link.set(reset);
-        reset.link = snapshot.link;
-      } else {
-        head = snapshot;
-      }
-    }
-
     const held = topicBuffer;
+    const head = streamStart(
+      request,
+      topicBuffer.buffer.tail,
+      () => this.#snapshots.head(key) ?? this.#buildSnapshot(request, key, topic, held),
+    );
     const subscription = new Subscription(request, key, head, (sub) => this.#release(sub, held));
     this.#subscriptions.add(subscription);
     return subscription;
@@ -196,8 +181,7 @@ export class EventPublisher {
 
   /** Ends every stream of `token` with `Aborted` (S7; Consul: ACL token/role/policy change). */
   forceCloseToken(token: string): void {
-    for (const pending of this.#authorizing.values())
-      if (pending.request.Token === token) pending.revoked = true;
+    this.#authorizing.revoke((request) => request.Token === token);
     for (const sub of this.#subscriptions) {
       if (sub.request.Token === token)
         sub.close(new ConnectError(FORCE_CLOSED_MESSAGE, Code.Aborted));
@@ -209,11 +193,9 @@ export class EventPublisher {
     const registration = this.#topics.get(topic);
     if (!registration) throw new Error(`topic ${Topic[topic] ?? topic} is not registered`);
     registration.generation++;
-    for (const pending of this.#authorizing.values())
-      if (pending.request.Topic === topic) pending.revoked = true;
+    this.#authorizing.revoke((request) => request.Topic === topic);
     const prefix = bufferKey(topic, "");
-    for (const key of [...this.#snapshots.keys()])
-      if (key.startsWith(prefix)) this.#evictSnapshot(key);
+    this.#snapshots.evictPrefix(prefix);
     // No stream may resume onto a buffer from before the refresh (S6): its source may have
     // missed entries or restored its state. Streams not yet released keep theirs, detached.
     for (const key of [...this.#buffers.keys()]) {
@@ -231,7 +213,7 @@ export class EventPublisher {
   shutdown(): void {
     this.#shutdown = true;
     for (const topic of this.#topics.values()) topic.generation++;
-    for (const key of [...this.#snapshots.keys()]) this.#evictSnapshot(key);
+    this.#snapshots.evictPrefix("");
     for (const sub of this.#subscriptions)
       sub.close(new ConnectError(SHUTTING_DOWN_MESSAGE, Code.Unavailable));
   }
@@ -263,24 +245,11 @@ export class EventPublisher {
     const generation = topic.generation;
     return buildSnapshot(request, topic.snapshot, topicBuffer.buffer.tail, (head, index) => {
       if (index > this.#reported) this.#reported = index;
-      if (
-        this.#cacheTtlMs > 0 &&
-        // A snapshot begun before a refreshTopic may hold the old state: never reuse it (S7).
-        topic.generation === generation &&
-        this.#buffers.get(key) === topicBuffer &&
-        !this.#snapshots.has(key)
-      ) {
-        const timer = this.#timers.setTimeout(() => this.#snapshots.delete(key), this.#cacheTtlMs);
-        this.#snapshots.set(key, { head, timer });
+      // A snapshot begun before a refreshTopic may hold the old state: never reuse it (S7).
+      if (topic.generation === generation && this.#buffers.get(key) === topicBuffer) {
+        this.#snapshots.offer(key, head);
       }
     });
-  }
-
-  #evictSnapshot(key: string): void {
-    const cached = this.#snapshots.get(key);
-    if (!cached) return;
-    this.#timers.clearTimeout(cached.timer);
-    this.#snapshots.delete(key);
   }
 
   #release(sub: Subscription, topicBuffer: TopicBuffer): void {
@@ -298,6 +267,6 @@ export class EventPublisher {
     this.#buffers.delete(sub.key);
     // A cached snapshot is spliced onto this buffer, which gets no more events: drop it too,
     // or later subscribers would hang on a dead buffer (Consul does the same).
-    this.#evictSnapshot(sub.key);
+    this.#snapshots.evict(sub.key);
   }
 }

@@ -1,9 +1,9 @@
 /**
  * The event publisher's internal records: topic registrations, buffers held by subscriptions,
- * cached snapshots, streams whose token is being resolved, and small helpers (SPEC S1-S7).
+ * and small helpers (SPEC S1-S7).
  */
-import type { Event, SubscribeRequest, Topic } from "../gen/index.js";
-import type { BufferItem, EventBuffer } from "./event-buffer.js";
+import type { Event, Topic } from "../gen/index.js";
+import type { EventBuffer } from "./event-buffer.js";
 import type { SnapshotFunc, Timers } from "./types.js";
 
 export interface TopicRegistration {
@@ -14,20 +14,9 @@ export interface TopicRegistration {
   generation: number;
 }
 
-/** A stream whose token is being resolved: a revocation meanwhile must still reach it (S7). */
-export interface PendingAuthorization {
-  readonly request: SubscribeRequest;
-  revoked: boolean;
-}
-
 export interface TopicBuffer {
   readonly buffer: EventBuffer;
   refs: number;
-}
-
-export interface CachedSnapshot {
-  readonly head: BufferItem;
-  readonly timer: unknown;
 }
 
 export const defaultTimers: Timers = {
