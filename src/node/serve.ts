@@ -16,7 +16,7 @@ import type { EventPublisher } from "../server/event-publisher.js";
 import { createSubscribeService } from "../server/subscribe-service.js";
 import { earlyHeaders } from "./early-headers.js";
 import { remoteAddressKey } from "./remote-address.js";
-import { replaySocket, sniffPreface } from "./sniff-preface.js";
+import { sniffPreface } from "./sniff-preface.js";
 
 type Handler = (
   req: http.IncomingMessage | http2.Http2ServerRequest,
@@ -195,10 +195,12 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       const connection = accept(socket);
       sniffPreface(socket, SNIFF_TIMEOUT_MS, (protocol, head) => {
         connection.protocol = protocol;
-        if (protocol === "h2") {
-          h2.emit("connection", replaySocket(socket, head));
-        } else {
-          socket.unshift(head);
+        // The sniffed bytes go back onto the socket. HTTP/2 reads the TCP handle natively and
+        // first feeds itself what the socket has buffered (Node ≥ 14.17: Http2Session's
+        // constructor passes `socket.read()` to its handle), so no JS stream sits in between.
+        socket.unshift(head);
+        if (protocol === "h2") h2.emit("connection", socket);
+        else {
           h1.emit("connection", socket);
           socket.resume();
         }
