@@ -1,80 +1,76 @@
 /**
  * A token's stand-in in keys, stats, query keys and logs (SPEC R1): the first 128 bits of its
  * SHA-256, hex. Synchronous (WebCrypto's digest is async and keys are built during render);
- * the empty token hashes to "anonymous".
+ * the empty token hashes to "anonymous". Every app ships this (request keys need it), so it is
+ * written small: the constants are computed, not tabled (issue 10).
  */
 export function tokenHash(token: string): string {
-  if (token === "") return "anonymous";
   // Hashed once per built request; request builders cache requests, not hashes.
-  return sha256Hex(new TextEncoder().encode(token)).slice(0, 32);
+  return token === "" ? "anonymous" : sha256Hex(new TextEncoder().encode(token)).slice(0, 32);
 }
 
-const K = new Uint32Array([
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-]);
+/** Round constants and initial hash values, built on first use. */
+let constants: { readonly k: Int32Array; readonly h: Int32Array } | undefined;
+
+/**
+ * FIPS 180-4 §4.2.2 and §5.3.3: the first 32 bits of the fractional parts of the cube roots of
+ * the first 64 primes (K) and of the square roots of the first 8 (H⁰). Doubles carry the ~50
+ * fraction bits these roots (< 7) need; tests check the hash against Node's.
+ */
+function sha256Constants(): { readonly k: Int32Array; readonly h: Int32Array } {
+  const k = new Int32Array(64);
+  const h = new Int32Array(8);
+  const fraction = (x: number) => (x - Math.floor(x)) * 2 ** 32;
+  for (let n = 2, found = 0; found < 64; n++) {
+    let prime = true;
+    for (let d = 2; d * d <= n; d++) if (n % d === 0) prime = false;
+    if (!prime) continue;
+    if (found < 8) h[found] = fraction(Math.sqrt(n));
+    k[found++] = fraction(Math.cbrt(n));
+  }
+  return { k, h };
+}
 
 /** SHA-256 (FIPS 180-4) of `data`, as lower-case hex. */
 export function sha256Hex(data: Uint8Array): string {
-  const bitLength = data.length * 8;
-  const padded = new Uint8Array(((data.length + 9 + 63) >> 6) << 6);
-  padded.set(data);
-  padded[data.length] = 0x80;
-  const view = new DataView(padded.buffer);
-  view.setUint32(padded.length - 8, Math.floor(bitLength / 2 ** 32));
-  view.setUint32(padded.length - 4, bitLength >>> 0);
-  const h = new Uint32Array([
-    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-  ]);
-  const w = new Uint32Array(64);
-  for (let offset = 0; offset < padded.length; offset += 64) {
-    for (let i = 0; i < 16; i++) w[i] = view.getUint32(offset + i * 4);
-    for (let i = 16; i < 64; i++) {
-      const a = w[i - 15]!;
-      const b = w[i - 2]!;
-      const s0 = ror(a, 7) ^ ror(a, 18) ^ (a >>> 3);
-      const s1 = ror(b, 17) ^ ror(b, 19) ^ (b >>> 10);
-      w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) | 0;
-    }
-    let [a, b, c, d, e, f, g, hh] = h as unknown as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
+  constants ??= sha256Constants();
+  const { k } = constants;
+  const hash = Array.from(constants.h);
+  const length = data.length;
+  // Big-endian words: the data, a 1 bit, zeros, and the bit length in the last 64 bits.
+  const words = new Int32Array(((length + 72) >> 6) << 4);
+  for (let i = 0; i < length; i++) words[i >> 2]! |= data[i]! << (24 - (i & 3) * 8);
+  words[length >> 2]! |= 0x80 << (24 - (length & 3) * 8);
+  words[words.length - 2] = length / 2 ** 29;
+  words[words.length - 1] = length << 3;
+  const w = new Int32Array(64);
+  for (let block = 0; block < words.length; block += 16) {
+    // The working variables a…h, shifted one place per round (h drops off the end).
+    const s = hash.slice();
     for (let i = 0; i < 64; i++) {
-      const t1 =
-        (hh + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[i]! + w[i]!) | 0;
-      const t2 = ((ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
-      hh = g;
-      g = f;
-      f = e;
-      e = (d + t1) | 0;
-      d = c;
-      c = b;
-      b = a;
-      a = (t1 + t2) | 0;
+      if (i < 16) w[i] = words[block + i]!;
+      else {
+        const x = w[i - 15]!;
+        const y = w[i - 2]!;
+        w[i] =
+          w[i - 16]! +
+          (ror(x, 7) ^ ror(x, 18) ^ (x >>> 3)) +
+          w[i - 7]! +
+          (ror(y, 17) ^ ror(y, 19) ^ (y >>> 10));
+      }
+      const a = s[0]!;
+      const e = s[4]!;
+      const choice = (e & s[5]!) ^ (~e & s[6]!);
+      const t1 = s[7]! + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + choice + k[i]! + w[i]!;
+      const t2 =
+        (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & s[1]!) ^ (a & s[2]!) ^ (s[1]! & s[2]!));
+      s.pop();
+      s.unshift((t1 + t2) | 0);
+      s[4] = (s[4]! + t1) | 0;
     }
-    h[0]! += a;
-    h[1]! += b;
-    h[2]! += c;
-    h[3]! += d;
-    h[4]! += e;
-    h[5]! += f;
-    h[6]! += g;
-    h[7]! += hh;
+    for (let i = 0; i < 8; i++) hash[i] = (hash[i]! + s[i]!) | 0;
   }
-  return Array.from(h, (x) => x.toString(16).padStart(8, "0")).join("");
+  return hash.map((x) => (x >>> 0).toString(16).padStart(8, "0")).join("");
 }
 
 function ror(x: number, n: number): number {
