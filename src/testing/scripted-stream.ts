@@ -7,11 +7,8 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type Event, EventSchema, type SubscribeRequest, Topic } from "../gen/index.js";
 import { atIndex, type IndexLike, toIndex } from "./events.js";
+import { StepQueue } from "./step-queue.js";
 import { StreamAcceptance } from "./stream-acceptance.js";
-
-type Step =
-  | { readonly kind: "event"; readonly event: Event; readonly done: () => void }
-  | { readonly kind: "end"; readonly error?: ConnectError; readonly done: () => void };
 
 /** Where the stream is in the SPEC P5 shapes; steps out of place throw (test misuse). */
 type Phase = "start" | "snapshot" | "live" | "ended";
@@ -45,19 +42,11 @@ export class ScriptedStream {
   readonly peer: string;
   /** 1 for the first subscription to this topic and subject, 2 for the next (a reconnect), … */
   readonly attempt: number;
-  readonly #steps: Step[] = [];
-  #wake: (() => void) | undefined;
-  /** The step yielded and not yet pulled past. */
-  #current: Step | undefined;
   #phase: Phase;
   #last = 0n;
   #snapshotIndex: bigint | undefined;
-  #open = true;
-  /** Steps sent and not yet consumed. */
-  readonly #inflight = new Set<Promise<void>>();
-  readonly #closed: Promise<void>;
-  #close!: () => void;
   readonly #acceptance: StreamAcceptance;
+  readonly #queue: StepQueue;
 
   /**
    * @internal Created by the scripted server for each `Subscribe` call; `accept` flushes the
@@ -77,10 +66,8 @@ export class ScriptedStream {
     this.attempt = attempt;
     this.#phase = request.Index === 0n ? "start" : "live";
     this.#last = request.Index;
-    this.#closed = new Promise((resolve) => {
-      this.#close = resolve;
-    });
     this.#acceptance = new StreamAcceptance(accept);
+    this.#queue = new StepQueue(() => this.#acceptance.close());
   }
 
   /** Whether the stream accepted its subscription: its headers carried the marker (SPEC M4). */
@@ -95,12 +82,12 @@ export class ScriptedStream {
    * it after `hang()` for a server that answers late. A no-op with `acceptedHeader: false`.
    */
   accept(): void {
-    if (this.#open) this.#acceptance.accept();
+    if (this.#queue.open) this.#acceptance.accept();
   }
 
   /** Whether the client still holds the stream and it has not ended. */
   get open(): boolean {
-    return this.#open;
+    return this.#queue.open;
   }
 
   /**
@@ -108,12 +95,12 @@ export class ScriptedStream {
    * "wait until everything pushed was read" sync point when the steps themselves were not awaited.
    */
   consumed(): Promise<void> {
-    return Promise.all([...this.#inflight]).then(() => undefined);
+    return this.#queue.consumed();
   }
 
   /** Resolves when the stream is over: ended by a step, or cancelled by the client. */
   closed(): Promise<void> {
-    return this.#closed;
+    return this.#queue.closed();
   }
 
   /**
@@ -200,9 +187,7 @@ export class ScriptedStream {
     const error = code === undefined ? undefined : new ConnectError(message ?? Code[code], code);
     this.#phase = "ended";
     this.#acceptance.hold();
-    return this.#track((done) => {
-      this.#enqueue(error ? { kind: "end", error, done } : { kind: "end", done });
-    });
+    return this.#queue.end(error);
   }
 
   /**
@@ -242,71 +227,14 @@ export class ScriptedStream {
   }
 
   /** @internal The handler's side: yields the scripted events until a step ends the stream. */
-  async *run(signal: AbortSignal): AsyncGenerator<Event> {
-    const onAbort = () => this.#finish();
-    signal.addEventListener("abort", onAbort, { once: true });
-    try {
-      for (;;) {
-        const step = this.#steps.shift();
-        if (!step) {
-          await new Promise<void>((wake) => {
-            this.#wake = wake;
-          });
-          if (!this.#open) return;
-          continue;
-        }
-        if (step.kind === "end") {
-          step.done();
-          this.#finish();
-          if (step.error) throw step.error;
-          return;
-        }
-        this.#current = step;
-        yield step.event;
-        // The generator resumes only when the client asks for the next event (Connect's
-        // router transport pulls lazily): the client has handled this one.
-        this.#current = undefined;
-        step.done();
-      }
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-      this.#finish();
-    }
+  run(signal: AbortSignal): AsyncGenerator<Event> {
+    return this.#queue.run(signal);
   }
 
   #send(event: Event): Promise<void> {
     // The headers go out before the first event, with the marker (serve() accepts first).
-    if (this.#open) this.#acceptance.accept();
-    return this.#track((done) => this.#enqueue({ kind: "event", event, done }));
-  }
-
-  #track(start: (done: () => void) => void): Promise<void> {
-    const step = new Promise<void>(start);
-    this.#inflight.add(step);
-    void step.then(() => this.#inflight.delete(step));
-    return step;
-  }
-
-  #enqueue(step: Step): void {
-    if (!this.#open) {
-      step.done();
-      return;
-    }
-    this.#steps.push(step);
-    this.#wake?.();
-    this.#wake = undefined;
-  }
-
-  #finish(): void {
-    if (!this.#open) return;
-    this.#open = false;
-    this.#acceptance.close();
-    this.#current?.done();
-    this.#current = undefined;
-    for (const step of this.#steps.splice(0)) step.done();
-    this.#wake?.();
-    this.#wake = undefined;
-    this.#close();
+    if (this.#queue.open) this.#acceptance.accept();
+    return this.#queue.event(event);
   }
 }
 
