@@ -168,6 +168,18 @@ describe("SPEC L1: idle TTL and limits", () => {
     expect(error.rawMessage).toMatch(/too many streams from this client \(limit 2\)/);
   }, 15_000);
 
+  test("past maxStreamsPerClient an h2c (gRPC) client is refused too: its address is known", async () => {
+    // Through serve()'s old JSStreamSocket an h2c stream had no remote address, so the limit
+    // never applied to Node gRPC clients (issue 11).
+    world = await startRelayWorld({ maxStreamsPerClient: 2 });
+    world.upstream.catalog.register({ node: "n1", service: "web", id: "web-1" });
+    await world.open(healthRequest("web"), "grpc").snapshot();
+    await world.open(healthRequest("api"), "grpc").snapshot();
+    const error = await failure(world.open(healthRequest("db"), "grpc"));
+    expect(error.code).toBe(Code.ResourceExhausted);
+    expect(error.rawMessage).toMatch(/too many streams from this client \(limit 2\)/);
+  }, 15_000);
+
   test("close() ends relayed streams with Unavailable 'server is shutting down'", async () => {
     world = await startRelayWorld();
     world.upstream.catalog.register({ node: "n1", service: "web", id: "web-1" });

@@ -30,7 +30,8 @@ async function take(reader: StreamReader, count: number): Promise<Event[]> {
 
 describe("SPEC L1: one upstream stream per key, fanned out", () => {
   test("1,000 downstream streams on 10 keys → 10 upstream streams; every stream gets every event", async () => {
-    world = await startRelayWorld();
+    // One test process is one client: lift the per-client limit (200) for its 1,000 streams.
+    world = await startRelayWorld({ maxStreamsPerClient: 2000 });
     const { catalog, publisher } = world.upstream;
     const services = Array.from({ length: 10 }, (_, i) => `svc-${i}`);
     for (const service of services) catalog.register({ node: "n1", service, id: `${service}-1` });
