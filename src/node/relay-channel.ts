@@ -6,12 +6,12 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type Event, EventSchema, type SubscribeRequest } from "../gen/index.js";
-import { BufferItem, type Link } from "../server/event-buffer.js";
+import type { BufferItem, Link } from "../server/event-buffer.js";
 import { FORCE_CLOSED_MESSAGE, Subscription } from "../server/subscription.js";
 import type { Timers } from "../server/types.js";
 import { buildSnapshot, difference, type StoredObject } from "./relay-snapshot.js";
 import type { RelayTopic } from "./relay-topics.js";
-import { preEncoded } from "./relay-wire.js";
+import { preEncoded, RelayItem } from "./relay-wire.js";
 
 export interface RelayChannelOptions {
   readonly topic: RelayTopic;
@@ -20,6 +20,15 @@ export interface RelayChannelOptions {
   /** How long a resume at an index the relay has not reached yet waits for it. */
   readonly resumeWaitMs: number;
   readonly timers: Timers;
+}
+
+/**
+ * A reader the channel pushes to (the relay's direct streams): `wake` after every append (it
+ * reads on from its own cursor), `close` when the channel ends its streams. Both synchronous.
+ */
+export interface RelaySink {
+  wake(): void;
+  close(error: ConnectError): void;
 }
 
 const NEW_SNAPSHOT = create(EventSchema, {
@@ -42,13 +51,14 @@ export class RelayChannel {
   #index = 0n;
   /** A resume at N ≥ this (and ≤ the index) is answered from the history. */
   #historyFrom = 0n;
-  #tail = new BufferItem([]);
+  #tail = new RelayItem([]);
   /** Index of each kept item, and the link that leads to it (its predecessor's). */
   #historyIndex: bigint[] = [];
   #historyLink: Link[] = [];
   /** The snapshot chain at the current index, shared by the streams that start at it. */
   #snapshot: BufferItem | undefined;
   readonly #subscriptions = new Set<Subscription>();
+  readonly #sinks = new Set<RelaySink>();
   #failure: ConnectError | undefined;
   #unavailable: ConnectError | undefined;
   #changed: { promise: Promise<void>; resolve: () => void } | undefined;
@@ -62,7 +72,7 @@ export class RelayChannel {
   }
 
   get streams(): number {
-    return this.#subscriptions.size;
+    return this.#subscriptions.size + this.#sinks.size;
   }
 
   /**
@@ -71,6 +81,33 @@ export class RelayChannel {
    * Rejects with the upstream's terminal error, or `Unavailable` while no snapshot could be had.
    */
   async open(request: SubscribeRequest, signal: AbortSignal): Promise<Subscription> {
+    await this.#ready(request, signal);
+    const subscription = new Subscription(request, "", this.#head(request), (sub) =>
+      this.#subscriptions.delete(sub),
+    );
+    this.#subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /**
+   * As `open`, for a sink: resolves with the item the sink reads on from (its cursor) once the
+   * sink is attached; `detach` it when done. Items are pushed by `wake()`, never awaited.
+   */
+  async attach(
+    request: SubscribeRequest,
+    signal: AbortSignal,
+    sink: RelaySink,
+  ): Promise<BufferItem> {
+    await this.#ready(request, signal);
+    this.#sinks.add(sink);
+    return this.#head(request);
+  }
+
+  detach(sink: RelaySink): void {
+    this.#sinks.delete(sink);
+  }
+
+  async #ready(request: SubscribeRequest, signal: AbortSignal): Promise<void> {
     let patience: Promise<void> | undefined;
     let handle: unknown;
     try {
@@ -93,7 +130,7 @@ export class RelayChannel {
           await this.#nextChange(signal, patience);
           continue;
         }
-        return this.#subscribe(request);
+        return;
       }
     } finally {
       if (handle !== undefined && handle !== "expired") this.#options.timers.clearTimeout(handle);
@@ -157,7 +194,7 @@ export class RelayChannel {
     this.#objects = new Map();
     this.#index = 0n;
     this.#historyFrom = 0n;
-    this.#tail = new BufferItem([]);
+    this.#tail = new RelayItem([]);
     this.#historyIndex = [];
     this.#historyLink = [];
     this.#snapshot = undefined;
@@ -189,27 +226,24 @@ export class RelayChannel {
     this.#notify();
   }
 
-  #subscribe(request: SubscribeRequest): Subscription {
+  /** Where a stream for `request` starts: in the history, or at a (reset and) snapshot. */
+  #head(request: SubscribeRequest): BufferItem {
     const resume = request.Index;
     let head: BufferItem;
     if (resume > 0n && resume >= this.#historyFrom && resume <= this.#index) {
-      head = new BufferItem([]);
+      head = new RelayItem([]);
       head.link = this.#linkAfter(resume);
     } else {
       this.#snapshot ??= buildSnapshot(this.#objects.values(), this.#index, this.#tail.link);
       const snapshot = this.#snapshot;
       if (resume > 0n) {
-        head = new BufferItem([]);
-        const reset = new BufferItem([NEW_SNAPSHOT]);
+        head = new RelayItem([]);
+        const reset = new RelayItem([NEW_SNAPSHOT]);
         head.link.set(reset);
         reset.link = snapshot.link;
       } else head = snapshot;
     }
-    const subscription = new Subscription(request, "", head, (sub) =>
-      this.#subscriptions.delete(sub),
-    );
-    this.#subscriptions.add(subscription);
-    return subscription;
+    return head;
   }
 
   /** The link to the first kept item above `index`, or the tail's future successor. */
@@ -226,7 +260,7 @@ export class RelayChannel {
   }
 
   #append(events: readonly Event[], index: bigint): void {
-    const item = new BufferItem(events);
+    const item = new RelayItem(events);
     item.wire = preEncoded(
       events.length === 1
         ? events[0]!
@@ -250,10 +284,16 @@ export class RelayChannel {
     this.#index = index;
     this.#snapshot = undefined;
     this.#notify();
+    // The fan-out: each direct stream writes the new item's shared frame (or, if its reader is
+    // behind, catches up later from its cursor).
+    for (const sink of this.#sinks) sink.wake();
   }
 
   #closeAll(error: ConnectError): void {
     for (const subscription of this.#subscriptions) subscription.close(error);
+    const sinks = [...this.#sinks];
+    this.#sinks.clear();
+    for (const sink of sinks) sink.close(error);
   }
 
   #notify(): void {

@@ -6,9 +6,9 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { type Event, EventSchema } from "../gen/index.js";
-import { BufferItem, type Link } from "../server/event-buffer.js";
+import type { BufferItem, Link } from "../server/event-buffer.js";
 import type { RelayTopic } from "./relay-topics.js";
-import { markSnapshotItem, preEncoded } from "./relay-wire.js";
+import { markSnapshotItem, preEncoded, RelayItem } from "./relay-wire.js";
 
 type Fields = NonNullable<Event["$unknown"]>;
 
@@ -28,7 +28,7 @@ export function buildSnapshot(
   index: bigint,
   next: Link,
 ): BufferItem {
-  const head = new BufferItem([]);
+  const head = new RelayItem([]);
   const indexField = {
     no: 1,
     wireType: WireType.Varint,
@@ -37,7 +37,7 @@ export function buildSnapshot(
   let last = head;
   for (const stored of objects) {
     stored.fields ??= payloadFields(stored.event);
-    const item = new BufferItem([stored.event]);
+    const item = new RelayItem([stored.event]);
     const wire = create(EventSchema);
     wire.$unknown = [indexField, ...stored.fields];
     item.wire = wire;
@@ -45,7 +45,7 @@ export function buildSnapshot(
     last.link.set(item);
     last = item;
   }
-  const end = new BufferItem([
+  const end = new RelayItem([
     create(EventSchema, { Index: index, Payload: { case: "EndOfSnapshot", value: true } }),
   ]);
   last.link.set(end);

@@ -3,10 +3,35 @@
  * serializes an event once, not once per subscriber (10,000 streams on one key would otherwise
  * encode each event 10,000 times).
  */
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create, toBinary, toJsonString } from "@bufbuild/protobuf";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { type Event, EventSchema } from "../gen/index.js";
-import type { BufferItem } from "../server/event-buffer.js";
+import { BufferItem } from "../server/event-buffer.js";
+import { wireEvent } from "../server/subscribe-service.js";
+import { envelope } from "./relay-frames.js";
+
+/**
+ * A buffer item of the relay with its enveloped message in each codec, built on first use and
+ * written as is to every direct stream of its key (one encoding per item, not per stream).
+ */
+export class RelayItem extends BufferItem {
+  binary: Buffer | undefined = undefined;
+  json: Buffer | undefined = undefined;
+}
+
+/** The item's enveloped binary `Event` (gRPC, gRPC-web and Connect share the envelope). */
+export function binaryFrame(item: BufferItem): Buffer {
+  const relayItem = item as RelayItem;
+  relayItem.binary ??= envelope(0, toBinary(EventSchema, wireEvent(item, undefined)!));
+  return relayItem.binary;
+}
+
+/** The item's enveloped JSON `Event`, for the JSON codecs. */
+export function jsonFrame(item: BufferItem): Buffer {
+  const relayItem = item as RelayItem;
+  relayItem.json ??= envelope(0, Buffer.from(toJsonString(EventSchema, plainEvent(item)), "utf8"));
+  return relayItem.json;
+}
 
 /**
  * An `Event` whose fields are all kept as raw bytes (protobuf-es unknown fields): writing it

@@ -4,6 +4,8 @@
  * upstream stream per (topic, subject, token, partition, namespace, peer, datacenter) shared
  * by every downstream stream of that key.
  */
+import type * as http from "node:http";
+import type * as http2 from "node:http2";
 import { create, toBinary } from "@bufbuild/protobuf";
 import {
   Code,
@@ -29,7 +31,9 @@ import type { Subscription } from "../server/subscription.js";
 import { SHUTTING_DOWN_MESSAGE } from "../server/subscription.js";
 import type { Timers } from "../server/types.js";
 import { RelayChannel } from "./relay-channel.js";
+import { type DirectHost, serveDirect } from "./relay-direct.js";
 import { followUpstream } from "./relay-follower.js";
+import { directProtocol } from "./relay-frames.js";
 import { defaultRelayTopics, type RelayTopic } from "./relay-topics.js";
 import { plainEvent } from "./relay-wire.js";
 import { remoteAddressKey } from "./remote-address.js";
@@ -141,9 +145,50 @@ export class Relay {
     for (const controller of this.#passThrough) controller.abort(error);
   }
 
+  /**
+   * Serves a Subscribe request without connect-node when it can (what `serve()` calls first):
+   * the same streams, limits and errors as `service`, written as frames shared by every stream
+   * of a key. Returns false for a request it leaves to the Connect handler (another method,
+   * compression, a deadline, gRPC-web text, or a custom `clientId`, which reads a handler
+   * context).
+   */
+  serveDirect(
+    req: http.IncomingMessage | http2.Http2ServerRequest,
+    res: http.ServerResponse | http2.Http2ServerResponse,
+  ): boolean {
+    if (this.#options.clientId) return false;
+    const protocol = directProtocol(req);
+    if (!protocol) return false;
+    void serveDirect(this.#direct, protocol, req, res);
+    return true;
+  }
+
+  readonly #direct: DirectHost = {
+    admit: (req) => this.#admit(req.socket.remoteAddress || undefined),
+    acquire: (request) => {
+      const topic = this.#topics.get(request.Topic);
+      if (!topic) return undefined;
+      const key = channelKey(request);
+      const entry = this.#acquire(key, request, topic);
+      return { channel: entry.channel, release: () => this.#release(key, entry) };
+    },
+    passThrough: (request, signal) => this.#unshared(request, signal),
+  };
+
   async *#subscribe(request: SubscribeRequest, context: HandlerContext): AsyncGenerator<Event> {
+    const release = this.#admit((this.#options.clientId ?? defaultClientId)(context));
+    try {
+      const topic = this.#topics.get(request.Topic);
+      if (topic) yield* this.#shared(request, context, topic);
+      else yield* this.#unshared(request, context.signal);
+    } finally {
+      release();
+    }
+  }
+
+  /** Counts a downstream stream of `client` against the limits; returns its release. */
+  #admit(client: string | undefined): () => void {
     if (this.#closed) throw new ConnectError(SHUTTING_DOWN_MESSAGE, Code.Unavailable);
-    const client = (this.#options.clientId ?? defaultClientId)(context);
     const perClient = this.#options.maxStreamsPerClient ?? 200;
     if (client !== undefined) {
       const count = this.#clients.get(client) ?? 0;
@@ -156,18 +201,17 @@ export class Relay {
       this.#clients.set(client, count + 1);
     }
     this.#downstream++;
-    try {
-      const topic = this.#topics.get(request.Topic);
-      if (topic) yield* this.#shared(request, context, topic);
-      else yield* this.#unshared(request, context);
-    } finally {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
       this.#downstream--;
       if (client !== undefined) {
         const count = this.#clients.get(client)! - 1;
         if (count === 0) this.#clients.delete(client);
         else this.#clients.set(client, count);
       }
-    }
+    };
   }
 
   async *#shared(
@@ -205,10 +249,10 @@ export class Relay {
   }
 
   /** A topic the relay cannot share: one upstream stream per downstream stream. */
-  async *#unshared(request: SubscribeRequest, context: HandlerContext): AsyncGenerator<Event> {
+  async *#unshared(request: SubscribeRequest, signal: AbortSignal): AsyncGenerator<Event> {
     const controller = new AbortController();
-    const onAbort = () => controller.abort(context.signal.reason);
-    context.signal.addEventListener("abort", onAbort, { once: true });
+    const onAbort = () => controller.abort(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
     this.#passThrough.add(controller);
     try {
       yield* this.#client.subscribe(request, { signal: controller.signal });
@@ -216,7 +260,7 @@ export class Relay {
       if (controller.signal.reason instanceof ConnectError) throw controller.signal.reason;
       throw error;
     } finally {
-      context.signal.removeEventListener("abort", onAbort);
+      signal.removeEventListener("abort", onAbort);
       this.#passThrough.delete(controller);
       controller.abort();
     }

@@ -28,7 +28,14 @@ export interface SubscribeServer {
   readonly service: ServiceImpl<typeof StateChangeSubscription>;
   /** What `close()` calls to end every open stream ("server is shutting down"). */
   shutdown(): void;
+  /**
+   * Takes a request before connect-node does (the relay's direct Subscribe path); returns
+   * false to leave it to the Connect handler.
+   */
+  serveDirect?(req: http.IncomingMessage | http2.Http2ServerRequest, res: Response): boolean;
 }
+
+type Response = http.ServerResponse | http2.Http2ServerResponse;
 
 export interface ServeOptions {
   /** The publisher to serve; or `server` (e.g. a relay) instead. */
@@ -142,6 +149,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       res.end();
       return;
     }
+    if (subscribe.serveDirect?.(req, res)) return;
     responseOf.set(req, res);
     adapter(req as http.IncomingMessage, res as http.ServerResponse);
   };
