@@ -18,7 +18,7 @@ import { afterEach, expect, test } from "vitest";
 import { ev } from "../support/pushable-client.js";
 import { envelope } from "../support/raw-server.js";
 import { createTestTransport } from "../support/server.js";
-import { materialize, within } from "./resume-support.js";
+import { materialize, within } from "../support/web-materializer.js";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

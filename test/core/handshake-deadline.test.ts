@@ -25,7 +25,7 @@ import { HeaderedClient } from "../support/headered-client.js";
 import { ManualTimers } from "../support/manual-timers.js";
 import { ev } from "../support/pushable-client.js";
 import { healthRequest } from "../support/server.js";
-import { within } from "./resume-support.js";
+import { within } from "../support/web-materializer.js";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

@@ -13,7 +13,7 @@ import { acceptSubscription } from "react-submatview/server";
 import { afterEach, describe, expect, test } from "vitest";
 import { ev } from "../support/pushable-client.js";
 import { healthRequest, type Protocol, startTestServer } from "../support/server.js";
-import { materialize, within } from "./resume-support.js";
+import { materialize, within } from "../support/web-materializer.js";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

@@ -11,7 +11,7 @@ import { SubscribeRequestSchema } from "react-submatview/gen";
 import { SUBSCRIBED_HEADER as SERVER_HEADER } from "react-submatview/server";
 import { afterEach, describe, expect, test } from "vitest";
 import { healthRequest, type Protocol, startTestServer } from "../support/server.js";
-import { ids, materialize, within } from "./resume-support.js";
+import { ids, materialize, within } from "../support/web-materializer.js";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

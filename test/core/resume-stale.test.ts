@@ -18,7 +18,7 @@ import {
   type Protocol,
   startTestServer,
 } from "../support/server.js";
-import { ids, materialize, within } from "./resume-support.js";
+import { ids, materialize, within } from "../support/web-materializer.js";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
