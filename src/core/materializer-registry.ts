@@ -11,6 +11,7 @@ import { DehydratedSeeds, dehydrateEntries } from "./dehydrated-seeds.js";
 import { MaterializerClosedError } from "./errors.js";
 import { Materializer } from "./materializer.js";
 import { notifySubscription } from "./notify-subscription.js";
+import { OBSERVE_ENTRIES } from "./observe-entries.js";
 import { RegistryEntries } from "./registry-entries.js";
 import type { EntryObserver, Lease, RegistryEntry, RegistryStats } from "./registry-entry.js";
 import { RetryWaiter, type RetryWaiterOptions } from "./retry-waiter.js";
@@ -57,13 +58,6 @@ export {
 } from "./stream-budget.js";
 
 export const DEFAULT_IDLE_TTL_MS = 5 * 60_000;
-
-/**
- * The key of the registry's devtools hook: `react-submatview/devtools`' `inspectRegistry`
- * calls it. Internal (not exported by any entry); `Symbol.for`, so two copies of the module
- * still agree.
- */
-export const OBSERVE_ENTRIES: unique symbol = Symbol.for("react-submatview.observeEntries");
 
 /**
  * Shares one materializer per request key among every reader (SPEC R1–R6; Consul's

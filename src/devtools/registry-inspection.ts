@@ -7,7 +7,8 @@
 
 import type { MaterializerState, RegistryEntrySnapshot, RegistrySnapshot } from "../core/index.js";
 import { Listeners } from "../core/listeners.js";
-import { type MaterializerRegistry, OBSERVE_ENTRIES } from "../core/materializer-registry.js";
+import type { MaterializerRegistry } from "../core/materializer-registry.js";
+import { OBSERVE_ENTRIES } from "../core/observe-entries.js";
 import type { RegistryEntry } from "../core/registry-entry.js";
 import { scheduleTask } from "../core/schedule-task.js";
 import { describeEntry, type EntryDescription } from "./entry-description.js";

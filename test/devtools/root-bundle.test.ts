@@ -34,9 +34,13 @@ describe("the root entry ships no inspection (issue 10, SPEC E devtools)", () =>
     expect(modules.filter((path) => INSPECTION.test(path))).toEqual([]);
   }, 30_000);
 
-  test("/devtools carries it: inspectRegistry and the inspector", async () => {
+  test("/devtools carries it: inspectRegistry and the inspector, but not the registry itself", async () => {
     const modules = await shipped(`export * from "./src/devtools/index.ts";`, PEERS);
     expect(modules).toContain("src/devtools/registry-inspection.ts");
     expect(modules).toContain("src/devtools/entry-description.ts");
+    // The hook's key lives in a module of its own: importing it must not keep the registry
+    // class (and the materializer behind it) in a devtools-only bundle.
+    expect(modules).not.toContain("src/core/materializer-registry.ts");
+    expect(modules).not.toContain("src/core/materializer.ts");
   }, 30_000);
 });
