@@ -10,14 +10,10 @@ import {
   type Subscription,
   subjectKey,
 } from "react-submatview/server";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { deferred } from "../support/deferred.js";
-import {
-  StreamReader,
-  describe as show,
-  startTestServer,
-  type TestServer,
-} from "../support/server.js";
+import { type StreamReader, describe as show } from "../support/server.js";
+import { serverStreams } from "../support/server-streams.js";
 
 const BACKLOG = 200;
 
@@ -160,14 +156,14 @@ describe("SPEC S7: in-process, a closed subscription delivers nothing more", () 
   });
 });
 
+const streams = serverStreams();
+
 describe("SPEC S7: over real HTTP, a revoked token receives zero events after the close", () => {
-  let server: TestServer | undefined;
-  const readers: StreamReader[] = [];
-  afterEach(async () => {
-    for (const reader of readers.splice(0)) reader.close();
-    await server?.close();
-    server = undefined;
-  });
+  const meshConfig = {
+    Topic: Topic.MeshConfig,
+    Token: "t",
+    Subject: { case: "NamedSubject", value: { Key: "web" } },
+  } as const;
 
   const nextOutcome = (reader: StreamReader) =>
     reader.next().then(
@@ -176,14 +172,9 @@ describe("SPEC S7: over real HTTP, a revoked token receives zero events after th
     );
 
   test("a live backlog published and revoked in one tick never reaches the client", async () => {
-    server = await startTestServer({ snapshotCacheTtlMs: 0 });
+    const server = await streams.start({ snapshotCacheTtlMs: 0 });
     server.publisher.registerTopic(Topic.MeshConfig, () => 1n);
-    const reader = new StreamReader(server.client(), {
-      Topic: Topic.MeshConfig,
-      Token: "t",
-      Subject: { case: "NamedSubject", value: { Key: "web" } },
-    });
-    readers.push(reader);
+    const reader = streams.open(meshConfig);
     expect((await reader.snapshot()).map(show)).toEqual(["1:EndOfSnapshot"]);
     for (let i = 2n; i < 2n + BigInt(BACKLOG); i++) {
       server.publisher.publish([{ topic: Topic.MeshConfig, subject: "web", ...reg(`x${i}`, i) }]);
@@ -193,19 +184,14 @@ describe("SPEC S7: over real HTTP, a revoked token receives zero events after th
   });
 
   test("a token revoked while its stream is mid-snapshot gets none of the rest", async () => {
-    server = await startTestServer({ snapshotCacheTtlMs: 0 });
+    const server = await streams.start({ snapshotCacheTtlMs: 0 });
     const appending = deferred<(events: readonly SnapshotEvent[]) => void>();
     const done = deferred<bigint>();
     server.publisher.registerTopic(Topic.MeshConfig, (_req, append) => {
       appending.resolve(append);
       return done.promise;
     });
-    const reader = new StreamReader(server.client(), {
-      Topic: Topic.MeshConfig,
-      Token: "t",
-      Subject: { case: "NamedSubject", value: { Key: "web" } },
-    });
-    readers.push(reader);
+    const reader = streams.open(meshConfig);
     const first = reader.next();
     const append = await appending.promise;
     append([reg("s0", 7n)]);

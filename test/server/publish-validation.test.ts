@@ -4,14 +4,10 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { CatalogOp, EventSchema, SubscribeRequestSchema, Topic } from "react-submatview/gen";
 import { EventPublisher, type PublishEvent, type Subscription } from "react-submatview/server";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { deferred } from "../support/deferred.js";
-import {
-  StreamReader,
-  describe as show,
-  startTestServer,
-  type TestServer,
-} from "../support/server.js";
+import { describe as show } from "../support/server.js";
+import { serverStreams } from "../support/server-streams.js";
 
 const MAX_UINT64 = 2n ** 64n - 1n;
 const signal = new AbortController().signal;
@@ -155,22 +151,15 @@ describe("SPEC P5/S6: publish() never goes at or below an index a snapshot repor
   });
 });
 
-describe("SPEC P4/S3 over real HTTP: a refused publish leaves every stream working", () => {
-  let server: TestServer | undefined;
-  const readers: StreamReader[] = [];
-  afterEach(async () => {
-    for (const reader of readers.splice(0)) reader.close();
-    await server?.close();
-    server = undefined;
-  });
+const streams = serverStreams();
 
+describe("SPEC P4/S3 over real HTTP: a refused publish leaves every stream working", () => {
   test("after publish(2^64) is refused, the stream still delivers the next valid event", async () => {
-    server = await startTestServer({ snapshotCacheTtlMs: 0 });
+    const server = await streams.start({ snapshotCacheTtlMs: 0 });
     server.publisher.registerTopic(Topic.MeshConfig, () => 1n);
-    const reader = new StreamReader(server.client(), request());
-    readers.push(reader);
+    const reader = streams.open(request());
     expect((await reader.snapshot()).map(show)).toEqual(["1:EndOfSnapshot"]);
-    expect(() => server!.publisher.publish([at(2n ** 64n)])).toThrow(/uint64/);
+    expect(() => server.publisher.publish([at(2n ** 64n)])).toThrow(/uint64/);
     server.publisher.publish([at(2n)]);
     expect(show(await reader.next())).toBe("2:reg:x2");
   });
