@@ -7,6 +7,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
   Materializer,
   RetryWaiter,
+  type ServiceHealthFilter,
   ServiceHealthView,
   type StreamClient,
 } from "../../src/core/index.js";
@@ -101,12 +102,15 @@ export function replay(
   };
 }
 
-export function healthMaterializer(client: StreamClient): Materializer<{
+export function healthMaterializer(
+  client: StreamClient,
+  options?: ServiceHealthFilter,
+): Materializer<{
   readonly nodes: readonly CheckServiceNode[];
   readonly index: bigint;
 }> {
   return new Materializer({
-    view: new ServiceHealthView(),
+    view: new ServiceHealthView(options),
     client,
     waiter: new RetryWaiter({ random: () => 0 }),
     request: (index) =>

@@ -220,6 +220,7 @@ export class MaterializerRegistry {
         result: (index) => view.result(index),
         reset: () => view.reset(),
         snapshotEvents: view.snapshotEvents && (() => view.snapshotEvents!()),
+        prepare: view.prepare && ((event) => view.prepare!(event)),
       },
       client: this.#client,
       request: (index) => request.subscribeRequest(index),

@@ -103,12 +103,14 @@ export class Materializer<TResult> {
 
   /**
    * Applies a snapshot obtained elsewhere (a dehydrated server render, SPEC H4) as if it had
-   * arrived on a stream; `run` then resumes from `index`. Only before `run`.
+   * arrived on a stream (each event through the view's `prepare`, which may change it in
+   * place); `run` then resumes from `index`. Only before `run`.
    */
   seed(events: readonly Event[], index: bigint): void {
     if (this.#running || this.#keeper.index > 0n)
       throw new Error("Materializer.seed() must be called once, before run()");
     if (index <= 0n) throw new Error("Materializer.seed() needs the snapshot's index (> 0)");
+    for (const event of events) this.#keeper.prepare(event);
     this.#apply(events, index);
   }
 
@@ -222,6 +224,7 @@ export class Materializer<TResult> {
     apply: (events, index) => this.#apply(events, index),
     // Stale resume: the server sends a full snapshot; the old view is thrown away.
     reset: () => this.#keeper.reset(),
+    prepare: (event) => this.#keeper.prepare(event),
     resumed: () => this.#resumed(),
   };
 

@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import type { CheckServiceNode, Event, ServiceHealthUpdate } from "../gen/index.js";
 import { CatalogOp, EventSchema } from "../gen/index.js";
+import { HealthCompactor } from "./compact-health.js";
 import { ProtocolError } from "./errors.js";
 import { type SortedRow, SortedRows } from "./sorted-index.js";
 import type { View } from "./types.js";
@@ -14,6 +15,14 @@ export interface ServiceHealthFilter {
   readonly filter?: (node: CheckServiceNode) => boolean;
   /** A connect view: terminating gateways bypass the filter (their tags are not the service's). */
   readonly connect?: boolean;
+  /**
+   * Keep compact copies of the instances (default; made in `prepare`, so by a materializer, as
+   * events arrive): equal messages (`equals`, `toBinary`,
+   * `toJson`, `clone` see no difference) at about a quarter of the heap, with repeated strings
+   * interned and empty maps, lists and bytes shared (frozen). `false` keeps the decoded
+   * messages themselves (about 3.8 KB per Consul instance, issue 10).
+   */
+  readonly compact?: boolean;
 }
 
 export interface ServiceHealthResult {
@@ -49,7 +58,8 @@ const byNodeThenService = (a: CheckServiceNode, b: CheckServiceNode): number =>
  * Port of Consul's health view (SPEC V2). Register upserts an instance that passes the filter
  * and deletes one that does not (an instance that stops matching leaves the view); Deregister
  * deletes. A non-health payload throws (a protocol fault, M5) and leaves the view untouched:
- * updates are all or nothing.
+ * updates are all or nothing. Through a materializer, instances are kept as compact copies
+ * of the decoded messages (see `compact`).
  */
 export class ServiceHealthView implements View<ServiceHealthResult> {
   // Rows straight in SortedRows (not a KeyedView): no change object per event.
@@ -62,12 +72,27 @@ export class ServiceHealthView implements View<ServiceHealthResult> {
   /** Every other instance, by Consul's full unique ID. */
   readonly #byUniqueId = new Map<string, SortedRow<CheckServiceNode>>();
   readonly #passes: (csn: CheckServiceNode) => boolean;
+  readonly #compactor: HealthCompactor | undefined;
   /** Scratch list of one update's upsert (true) / delete decisions, reused. */
   readonly #keep: boolean[] = [];
   #last: ServiceHealthResult | undefined;
 
   constructor(options: ServiceHealthFilter = {}) {
     this.#passes = healthFilter(options);
+    this.#compactor = options.compact === false ? undefined : new HealthCompactor();
+  }
+
+  /**
+   * Swaps a registered instance for its compact copy as it arrives (`View.prepare`): a
+   * snapshot's decoded messages then die young instead of waiting, buffered, for the end of
+   * the snapshot.
+   */
+  prepare(event: Event): void {
+    const payload = event.Payload;
+    if (!this.#compactor || payload.case !== "ServiceHealth") return;
+    const update = payload.value;
+    if (update.CheckServiceNode && update.Op !== CatalogOp.Deregister)
+      update.CheckServiceNode = this.#compactor.compact(update.CheckServiceNode);
   }
 
   /** All or nothing (SPEC M5): every event is checked and filtered before the first change. */
@@ -151,6 +176,7 @@ export class ServiceHealthView implements View<ServiceHealthResult> {
     this.#entries.clear();
     this.#byNode.clear();
     this.#byUniqueId.clear();
+    this.#compactor?.clear();
   }
 
   snapshotEvents(): Event[] {

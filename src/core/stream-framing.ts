@@ -9,6 +9,8 @@ export interface FramingTarget {
   apply(events: readonly Event[], index: bigint): void;
   /** A stale resume: throw the view away, a full snapshot follows. */
   reset(): void;
+  /** Each payload event as it arrives (batch members one by one), before it is buffered or applied. */
+  prepare?(event: Event): void;
   /**
    * A resumed stream (index > 0) was accepted: the server flushed its headers with
    * `SUBSCRIBED_HEADER` before any event (P5: a resume has no framing event).
@@ -117,6 +119,7 @@ export async function consumeFramed(
       case undefined:
         throw new ProtocolError(`event at index ${event.Index} has an unknown payload`);
       case "EventBatch":
+        if (target.prepare) for (const member of payload.value.Events) target.prepare(member);
         if (expectSnapshot) snapshot.push(...payload.value.Events);
         else {
           checkLive(event, applied);
@@ -131,6 +134,7 @@ export async function consumeFramed(
         }
         break;
       default:
+        target.prepare?.(event);
         // Each update gets its own array (V1): a view may keep it, as Go views may keep a slice.
         if (expectSnapshot) snapshot.push(event);
         else {

@@ -9,6 +9,13 @@ export interface View<TResult> {
   /** Applies a group of events that share one index; throw to signal a protocol fault (M5). */
   update(events: readonly Event[]): void;
   /**
+   * Optional: called by the materializer once per event as it arrives — a snapshot's events
+   * before they are buffered — and for seeded events, before `update` sees them. A view may
+   * replace parts of the event's payload with equal copies it would rather keep (the health
+   * view keeps compact `CheckServiceNode`s); it must not change what the event means, nor throw.
+   */
+  prepare?(event: Event): void;
+  /**
    * Declares that `update` is all-or-nothing: when it throws, the view is exactly as before
    * (check every event before changing anything). A fault must leave no trace (SPEC M5), so
    * for a view without this the materializer keeps a journal — the last snapshot and the live

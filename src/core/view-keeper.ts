@@ -86,6 +86,11 @@ export class ViewKeeper<TResult> {
     return reset;
   }
 
+  /** Lets the view prepare an event as it arrives (`View.prepare`). */
+  prepare(event: Event): void {
+    this.#view.prepare?.(event);
+  }
+
   /** Throws the view away (index 0); the published state stays until the next snapshot. */
   reset(): void {
     // The last good state stays published (no flash) until the new snapshot is complete.
