@@ -183,12 +183,12 @@ export class MaterializerRegistry {
   }
 
   /**
-   * Internal, for `react-submatview/devtools` (`inspectRegistry(registry)`): attaches the one
-   * observer told when entries come, go or change hands, and returns a reader of the live
-   * entries. Costs the root entry a few lines; snapshots are built in devtools.
+   * Internal, for `react-submatview/devtools` (`inspectRegistry(registry)`): attaches an
+   * observer told when entries come, go or change hands (one per copy of the devtools module),
+   * and returns a reader of the live entries. Snapshots are built in devtools.
    */
   [OBSERVE_ENTRIES](observer: EntryObserver): () => Iterable<RegistryEntry> {
-    this.#entries.observer = observer;
+    this.#entries.observers.add(observer);
     return () => this.#entries.values();
   }
 
@@ -208,20 +208,8 @@ export class MaterializerRegistry {
 
   /** A new entry for `request`, seeded from a dehydrated snapshot if there is one (H4). */
   #create<TResult>(request: MaterializedRequest<TResult>): RegistryEntry {
-    const view = request.createView();
     const materializer = new Materializer<TResult>({
-      // Counts what the view applied, for devtools: one addition per update, no allocation.
-      view: {
-        atomicUpdates: view.atomicUpdates,
-        update(events) {
-          view.update(events);
-          entry.eventsApplied += events.length;
-        },
-        result: (index) => view.result(index),
-        reset: () => view.reset(),
-        snapshotEvents: view.snapshotEvents && (() => view.snapshotEvents!()),
-        prepare: view.prepare && ((event) => view.prepare!(event)),
-      },
+      view: request.createView(),
       client: this.#client,
       request: (index) => request.subscribeRequest(index),
       logger: this.#logger,
@@ -240,10 +228,8 @@ export class MaterializerRegistry {
       replaced: new Set(),
       started: false,
       request: request as MaterializedRequest<unknown>,
-      eventsApplied: 0,
       idleExpiresAt: null,
     };
-    // After `entry` exists: seeding applies the snapshot's events, which the view counts.
     this.#seeds.seed(request.key, materializer);
     return entry;
   }

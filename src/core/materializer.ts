@@ -96,6 +96,11 @@ export class Materializer<TResult> {
     return this.#streamOpen;
   }
 
+  /** Events applied to the view since creation, snapshots included (devtools show it). */
+  get eventsApplied(): number {
+    return this.#keeper.eventsApplied;
+  }
+
   /** Whether `run` ended on a terminal error. */
   get stopped(): boolean {
     return this.#stopped;

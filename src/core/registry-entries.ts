@@ -18,15 +18,15 @@ export interface RegistryEntriesOptions {
 
 /**
  * Every entry a registry holds, by key, plus the stopped ones a new request replaced while
- * someone still held them (R5). Tells its `observer` (devtools, when attached) of every change.
+ * someone still held them (R5). Tells its `observers` (devtools, once attached) of every change.
  */
 export class RegistryEntries {
   readonly #entries = new Map<string, RegistryEntry>();
   /** Stopped entries a new request replaced while someone still held them (R5). */
   readonly #detached = new Set<RegistryEntry>();
   readonly #options: RegistryEntriesOptions;
-  /** Devtools' observer (`inspectRegistry`), once one is attached. */
-  observer: EntryObserver | undefined;
+  /** Devtools' observers (`inspectRegistry`: one per registry and copy of the devtools module). */
+  readonly observers = new Set<EntryObserver>();
 
   constructor(options: RegistryEntriesOptions) {
     this.#options = options;
@@ -43,7 +43,7 @@ export class RegistryEntries {
   /** Puts a new entry in the table (it replaces nothing: callers check `get` first). */
   add(entry: RegistryEntry): void {
     this.#entries.set(entry.key, entry);
-    this.observer?.added(entry);
+    for (const observer of this.observers) observer.added(entry);
   }
 
   /**
@@ -64,7 +64,7 @@ export class RegistryEntries {
       else {
         this.#entries.delete(entry.key);
         this.#detached.add(entry);
-        this.observer?.removed(entry);
+        for (const observer of this.observers) observer.removed(entry);
         for (const callback of [...entry.replaced]) callback();
         entry.replaced.clear();
       }
@@ -86,7 +86,7 @@ export class RegistryEntries {
       held.expiry = undefined;
     }
     held.idleExpiresAt = null;
-    this.observer?.changed();
+    this.#changed();
     let released = false;
     return {
       materializer: held.materializer as Materializer<TResult>,
@@ -102,6 +102,10 @@ export class RegistryEntries {
         return () => held.replaced.delete(once);
       },
     };
+  }
+
+  #changed(): void {
+    for (const observer of this.observers) observer.changed();
   }
 
   /** Views with a running stream: those the HTTP/1.1 budget may tell why they wait (H6). */
@@ -155,7 +159,7 @@ export class RegistryEntries {
 
   #release(entry: RegistryEntry, evict: boolean, keepStoppedMs?: number, keepMs?: number): void {
     entry.refs--;
-    this.observer?.changed();
+    this.#changed();
     if (entry.refs === 0 && this.#detached.delete(entry)) {
       this.evict(entry);
       return;
@@ -196,6 +200,6 @@ export class RegistryEntries {
     entry.expiry = undefined;
     for (const stop of [...entry.watchers]) stop();
     entry.controller.abort();
-    this.observer?.removed(entry);
+    for (const observer of this.observers) observer.removed(entry);
   }
 }

@@ -59,8 +59,6 @@ export interface RegistryEntry {
   lingering?: boolean;
   /** The request it serves: devtools describe the entry from it (never its token, SPEC R1). */
   readonly request: MaterializedRequest<unknown>;
-  /** Events its view applied since the entry was created (snapshot events included). */
-  eventsApplied: number;
   /** When an unheld entry closes (epoch milliseconds); `null` while someone holds it (R4). */
   idleExpiresAt: number | null;
 }

@@ -27,6 +27,7 @@ export class ViewKeeper<TResult> {
   #result: Built<TResult> | undefined;
   #resetPending = false;
   #resets = 0;
+  #eventsApplied = 0;
   /** For a view without `atomicUpdates`: what puts it back after a rejected update (M5). */
   readonly #journal: RollbackJournal | undefined;
 
@@ -49,6 +50,11 @@ export class ViewKeeper<TResult> {
   /** How many times the view was thrown away and rebuilt from a new snapshot. */
   get resets(): number {
     return this.#resets;
+  }
+
+  /** Events the view accepted since creation (snapshots included; a rollback's replay is not). */
+  get eventsApplied(): number {
+    return this.#eventsApplied;
   }
 
   /**
@@ -77,6 +83,7 @@ export class ViewKeeper<TResult> {
       if (live) journal.applied(events, this.#view);
       else journal.start(events);
     }
+    this.#eventsApplied += events.length;
     this.#index = index;
     this.#publishedIndex = index;
     this.#frozen = undefined;

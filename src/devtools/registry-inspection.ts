@@ -6,7 +6,6 @@
  */
 
 import type { MaterializerState, RegistryEntrySnapshot, RegistrySnapshot } from "../core/index.js";
-import { Listeners } from "../core/listeners.js";
 import type { MaterializerRegistry } from "../core/materializer-registry.js";
 import { OBSERVE_ENTRIES } from "../core/observe-entries.js";
 import type { RegistryEntry } from "../core/registry-entry.js";
@@ -68,7 +67,7 @@ interface Seen {
 class Inspection implements RegistryInspection {
   readonly #entries: () => Iterable<RegistryEntry>;
   readonly #registry: MaterializerRegistry;
-  readonly #listeners = new Listeners();
+  readonly #listeners = new Set<() => void>();
   readonly #watched = new Map<RegistryEntry, () => void>();
   readonly #seen = new WeakMap<RegistryEntry, Seen>();
   #snapshot: RegistrySnapshot | undefined;
@@ -99,18 +98,31 @@ class Inspection implements RegistryInspection {
 
   readonly #flush = (): void => {
     this.#scheduled = false;
-    this.#listeners.notify();
+    // A copy: a listener that unsubscribes and subscribes again while notified is not called
+    // again in this round (a Set visits what is added during iteration). Once per task at most.
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener();
+      } catch (thrown) {
+        // One failing listener starves no other; its error is still reported.
+        queueMicrotask(() => {
+          throw thrown;
+        });
+      }
+    }
   };
 
   readonly subscribe = (listener: () => void): (() => void) => {
     const first = this.#listeners.size === 0;
-    const unsubscribe = this.#listeners.subscribe(listener);
+    // Each subscription is its own: the same function subscribed twice is called twice.
+    const own = () => listener();
+    this.#listeners.add(own);
     if (first) for (const entry of this.#entries()) this.#watch(entry);
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      unsubscribe();
+      this.#listeners.delete(own);
       if (this.#listeners.size > 0) return;
       for (const stop of this.#watched.values()) stop();
       this.#watched.clear();
@@ -136,7 +148,7 @@ class Inspection implements RegistryInspection {
       status: state.status,
       streamOpen: seen.streamOpen,
       index: state.index.toString(),
-      eventsApplied: entry.eventsApplied,
+      eventsApplied: entry.materializer.eventsApplied,
       resets: state.resets,
       idleTtlMs: entry.idleTtlMs ?? this.#registry.idleTtlMs,
       idleExpiresAt: entry.idleExpiresAt,

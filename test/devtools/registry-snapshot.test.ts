@@ -2,14 +2,24 @@
 // (`getSnapshot` and `subscribe`, formerly `registry.inspect()` / `subscribeInspect`) reports
 // every entry as plain data, live, and never carries a token.
 
+import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
+  type MaterializedRequest,
   MaterializerRegistry,
   serviceHealthRequest,
   serviceListRequest,
   tokenHash,
+  type View,
 } from "react-submatview/core";
 import { inspectRegistry } from "react-submatview/devtools";
+import {
+  CatalogOp,
+  type Event,
+  ServiceListUpdateSchema,
+  SubscribeRequestSchema,
+  Topic,
+} from "react-submatview/gen";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { ManualTimers } from "../support/manual-timers.js";
 import { ev, PushableClient } from "../support/pushable-client.js";
@@ -188,4 +198,108 @@ describe("inspectRegistry(registry) (SPEC E devtools)", () => {
     expect(inspectRegistry(other)).not.toBe(inspectRegistry(registry));
     other.dispose();
   });
+
+  test("a listener that unsubscribes and resubscribes itself while notified is called once per change, not again and again (SPEC H5)", async () => {
+    const { client, registry } = setup();
+    const inspection = inspectRegistry(registry);
+    const lease = registry.acquire(serviceHealthRequest({ service: "web" }));
+    const stream = await client.next();
+    let calls = 0;
+    // Bounded: it stops re-subscribing after 20 calls in one notification (else: a hang).
+    const listener = () => {
+      calls++;
+      stop();
+      if (calls < 20) stop = inspection.subscribe(listener);
+    };
+    let stop = inspection.subscribe(listener);
+    const changed = nextChange(registry);
+    stream.push(ev.register(5n, "n1", "web-1"), ev.end(5n));
+    await stream.drained();
+    await changed;
+    expect(calls).toBe(1);
+    stop();
+    lease.release();
+  });
+
+  test("a second copy of the devtools module does not cut the first inspection off; dispose leaves no listener of either (SPEC R6)", async () => {
+    const { client, registry } = setup();
+    const first = inspectRegistry(registry);
+    const stopFirst = first.subscribe(() => {});
+    const web = registry.acquire(serviceHealthRequest({ service: "web" }));
+    await client.next();
+    // Another copy of react-submatview/devtools (two bundles, an app and an extension).
+    vi.resetModules();
+    const copy = (await import(
+      "react-submatview/devtools"
+    )) as typeof import("react-submatview/devtools");
+    expect(copy.inspectRegistry).not.toBe(inspectRegistry);
+    const stopSecond = copy.inspectRegistry(registry).subscribe(() => {});
+    const db = registry.acquire(serviceHealthRequest({ service: "db" }));
+    await client.next();
+    expect(first.getSnapshot().map((entry) => entry.subject)).toEqual(["web", "db"]);
+    // Both inspections watch the new entry.
+    expect(db.materializer.listenerCount).toBe(2);
+    registry.dispose();
+    expect(web.materializer.listenerCount).toBe(0);
+    expect(db.materializer.listenerCount).toBe(0);
+    expect(first.getSnapshot()).toEqual([]);
+    stopFirst();
+    stopSecond();
+  });
+
+  test("eventsApplied counts events applied from the stream, not their replay when a non-atomic view is put back after a rejected batch (SPEC M5)", async () => {
+    const { client, registry } = setup();
+    const inspection = inspectRegistry(registry);
+    const lease = registry.acquire(plainRequest);
+    const stream = await client.next();
+    stream.push(ev.register(5n, "n1", "a"), ev.register(5n, "n2", "b"), ev.end(5n));
+    stream.push(ev.register(6n, "n3", "c"), ev.deregister(7n, "n1", "a"));
+    await stream.drained();
+    expect(inspection.getSnapshot()[0]?.eventsApplied).toBe(4);
+    const failed = nextChange(registry);
+    // A batch the view rejects half-way: its second event is not a health event.
+    const serviceList = create(ServiceListUpdateSchema, { Op: CatalogOp.Register, Name: "x" });
+    stream.push(
+      ev.batch(8n, [
+        ev.register(8n, "n4", "d"),
+        { Index: 8n, Payload: { case: "Service", value: serviceList } },
+      ]),
+    );
+    await failed;
+    expect(lease.materializer.getSnapshot().value).toEqual(["b", "c"]);
+    // The rejected batch left no trace (M5), and putting the view back applied nothing new.
+    expect(inspection.getSnapshot()[0]?.eventsApplied).toBe(4);
+    lease.release();
+  });
 });
+
+/** A user view that is not all-or-nothing (no `atomicUpdates`): put back by replaying events. */
+class PlainView implements View<readonly string[]> {
+  readonly ids = new Set<string>();
+  update(batch: readonly Event[]): void {
+    for (const event of batch) {
+      if (event.Payload.case !== "ServiceHealth") throw new Error("plain view: not a health event");
+      const id = event.Payload.value.CheckServiceNode?.Service?.ID ?? "";
+      if (event.Payload.value.Op === CatalogOp.Deregister) this.ids.delete(id);
+      else this.ids.add(id);
+    }
+  }
+  result(): readonly string[] {
+    return [...this.ids].sort();
+  }
+  reset(): void {
+    this.ids.clear();
+  }
+}
+
+const plainRequest: MaterializedRequest<readonly string[]> = {
+  key: "devtools-test/plain-view",
+  viewType: "plain",
+  subscribeRequest: (index) =>
+    create(SubscribeRequestSchema, {
+      Topic: Topic.ServiceHealth,
+      Index: index,
+      Subject: { case: "NamedSubject", value: { Key: "web" } },
+    }),
+  createView: () => new PlainView(),
+};
