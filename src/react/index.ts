@@ -10,5 +10,5 @@ export type { BlockingOptions, BlockingResult } from "./use-blocking-query.js";
 export { useBlockingQuery } from "./use-blocking-query.js";
 export type { MaterializedViewOptions } from "./use-materialized-view.js";
 export { useMaterializedView } from "./use-materialized-view.js";
-export type { ViewResult } from "./view-observer.js";
 export { ViewObserver } from "./view-observer.js";
+export type { ViewResult } from "./view-result.js";
