@@ -27,7 +27,11 @@ export interface RegistryEntrySnapshot {
   readonly hasToken: boolean;
   /** The token's hash as it appears in `key` (`anonymous` without a token). */
   readonly tokenHash: string;
-  /** References held: hooks, `notify` subscriptions, blocking `get`s in flight (SPEC R4). */
+  /**
+   * References held on the entry (SPEC R4): one for all the hooks of this request under one
+   * provider (they share a lease), one per `notify` subscription, TanStack query and blocking
+   * `get` in flight.
+   */
   readonly subscribers: number;
   readonly status: MaterializerStatus;
   /** Whether a `Subscribe` stream is open right now. */

@@ -72,8 +72,9 @@ test("lists every entry and follows it live: subscribers, status, index, events 
   });
   await screen.findAllByText("web: 2", undefined, { timeout: 5_000 });
   await within(rowOf("web")!).findByText("live");
+  // Both <Health service="web"> hooks share one lease on the entry (363aab2): one reference.
   //            topic,          subject, token, subs, status, index, events, resets, idle, error
-  expect(cells()).toEqual(["ServiceHealth", "web", "no", "2", "live", "5", "2", "0", "in use", ""]);
+  expect(cells()).toEqual(["ServiceHealth", "web", "no", "1", "live", "5", "2", "0", "in use", ""]);
   expect(rowOf("*")?.cells[0]?.textContent).toBe("ServiceList");
 
   // A live event and a reset (Aborted → fresh snapshot) show up without any re-render from us.
@@ -85,7 +86,7 @@ test("lists every entry and follows it live: subscribers, status, index, events 
     await again.drained();
   });
   await within(rowOf("web")!).findByText("8");
-  expect(cells()).toEqual(["ServiceHealth", "web", "no", "2", "live", "8", "4", "1", "in use", ""]);
+  expect(cells()).toEqual(["ServiceHealth", "web", "no", "1", "live", "8", "4", "1", "in use", ""]);
 
   // Unmounting the readers leaves the entries idle: the TTL counts down from 60 s.
   rerender(
