@@ -213,6 +213,65 @@ describe("SPEC M5, V4: the rollback journal under hostile histories", () => {
     expect(state.value?.services.map((s) => s.name)).toEqual(before);
   });
 
+  test("M5, M3: a stale resume whose new snapshot the view rejects half-way keeps the pre-reset state published, then a fresh snapshot replaces it", async () => {
+    const view = new DumpingView();
+    const h = start(view);
+    const first = await h.client.next();
+    const last = await grow(first, 5, 100);
+    const before = [...view.ids].sort();
+    first.fail(new Error("network drop"));
+    const resumed = await h.client.next();
+    const failed = new Promise<void>((resolve) => {
+      const off = h.materializer.subscribe(() => {
+        if (!(h.materializer.getSnapshot().error instanceof ProtocolError)) return;
+        off();
+        resolve();
+      });
+    });
+    resumed.push(ev.newSnapshot(), ev.register(7n, "node-x", "x"));
+    resumed.push({
+      Index: 7n,
+      Payload: { case: "Service", value: { Op: CatalogOp.Register, Name: "y" } },
+    });
+    resumed.push(ev.end(7n));
+    await failed;
+    const state = h.materializer.getSnapshot();
+    expect(state.index).toBe(last);
+    expect(state.value?.ids).toEqual(before);
+    // A second failure in a row: the retry waits its backoff (M7) on the manual clock.
+    h.timers.advance(60_000);
+    const fresh = await h.client.next();
+    expect(fresh.request.Index).toBe(0n);
+    fresh.push(ev.register(8n, "node-z", "z"), ev.end(8n));
+    await fresh.drained();
+    expect(h.materializer.getSnapshot().value?.ids).toEqual(["z"]);
+    expect(h.materializer.getSnapshot().resets).toBe(1);
+  });
+
+  test("M5: a replay the view rejects after a fold (its own snapshotEvents refused) publishes no half-applied state", async () => {
+    /** Refuses events at index 0 — which is what its own snapshotEvents() produces. */
+    class Picky extends DumpingView {
+      override update(batch: readonly Event[]): void {
+        if (batch.some((e) => e.Index === 0n)) throw new Error("index 0");
+        super.update(batch);
+      }
+    }
+    const view = new Picky();
+    const h = start(view);
+    const stream = await h.client.next();
+    const last = await grow(stream, 5, 100);
+    expect(view.dumps).toBeGreaterThan(0);
+    const before = [...view.ids].sort();
+    const failed = h.changed();
+    stream.push(poison(last + 1n, before[0]));
+    const state = await failed;
+    expect(state.error).toBeInstanceOf(ProtocolError);
+    expect(state.index).toBe(last);
+    // Documented (bb0f891): exactly the previous state, or no value — never ["new", …].
+    if (state.value !== undefined) expect(state.value.ids).toEqual(before);
+    expect(state.value?.ids ?? []).not.toContain("new");
+  });
+
   test.each([
     ["with snapshotEvents", () => new DumpingView()],
     ["update/result only (journal outgrown: eager builds)", () => new PlainView()],
