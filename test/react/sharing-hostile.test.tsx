@@ -1,66 +1,25 @@
-// Hostile sharing scenarios (SPEC H1, H2, H5, R2–R5): many components on one request key, torn
-// down in random order, under StrictMode, with a key change, a `select` that returns
-// undefined, `enabled` toggling, Suspense, a terminal error, a replaced registry and two
-// providers. Whatever the hook shares internally, each component must behave as if alone.
-import { Code, ConnectError } from "@connectrpc/connect";
-import { act, cleanup, render } from "@testing-library/react";
-import { StrictMode, Suspense } from "react";
+// Hostile sharing scenarios (SPEC H1, H2, H5, R2–R4): many components on one request key, torn
+// down in random order, under StrictMode, with a key change, a `select` that returns undefined
+// and `enabled` toggling. Whatever the hook shares internally, each component must behave as
+// if alone. Suspense, errors and registries: sharing-hostile-lifecycle.test.tsx.
+import { act, render } from "@testing-library/react";
 import { createRoot, type Root } from "react-dom/client";
-import {
-  MaterializerProvider,
-  MaterializerRegistry,
-  type ServiceHealthResult,
-  serviceHealthRequest,
-  useMaterializedView,
-} from "react-submatview";
-import { afterEach, describe, expect, test } from "vitest";
-import { ManualTimers } from "../support/manual-timers.js";
-import { ev, PushableClient } from "../support/pushable-client.js";
+import { serviceHealthRequest, useMaterializedView } from "react-submatview";
+import { describe, expect, test } from "vitest";
+import { ev } from "../support/pushable-client.js";
 import { renderWith, withRegistry } from "../support/render.js";
+import {
+  bed,
+  disposeBedsAfterEach,
+  nextTask,
+  shown,
+  shownBy,
+  TTL,
+  View,
+} from "./sharing-support.js";
 
-const registries: MaterializerRegistry[] = [];
-afterEach(() => {
-  cleanup();
-  for (const r of registries.splice(0)) r.dispose();
-});
-
-const TTL = 60_000;
-/** A registry over a pushable client whose idle timers the test counts and fires. */
-function bed(idleTtlMs = TTL) {
-  const client = new PushableClient();
-  const timers = new ManualTimers();
-  let idleTimers = 0;
-  const counting = {
-    setTimeout: (cb: () => void, ms: number) => {
-      if (ms === idleTtlMs) idleTimers++;
-      return timers.setTimeout(cb, ms);
-    },
-    clearTimeout: (h: unknown) => timers.clearTimeout(h),
-  };
-  const registry = new MaterializerRegistry({ client, timers: counting, idleTtlMs });
-  registries.push(registry);
-  return { client, timers, registry, idleTimers: () => idleTimers };
-}
-
+disposeBedsAfterEach();
 const web = serviceHealthRequest({ service: "web" });
-const api = serviceHealthRequest({ service: "api" });
-const ids = (r: ServiceHealthResult | undefined) => r?.nodes.map((n) => n.Service?.ID).join(",");
-/** One task later: coalesced notifications (SPEC H5) have been delivered and rendered. */
-const nextTask = () => act(() => new Promise<void>((resolve) => setImmediate(resolve)));
-
-/** What each component showed at its last render, by id. */
-const shown = new Map<string, string>();
-function View(props: { id: string; service?: string; enabled?: boolean; suspense?: boolean }) {
-  const { id, service = "web", enabled, suspense } = props;
-  const r = useMaterializedView(service === "web" ? web : api, { enabled, suspense });
-  const text = r.isLoading ? "loading" : r.error ? `${r.status}:${r.error.message}` : ids(r.data);
-  shown.set(id, `${service}:${text ?? "idle"}`);
-  return null;
-}
-
-function shownBy(prefix: string): string[] {
-  return [...shown].filter(([id]) => id.startsWith(prefix)).map(([, text]) => text);
-}
 
 describe("SPEC R2, R4: 1,000 components on one key", () => {
   test("unmounted one by one in random order: exactly one idle timer, and the entry expires once", async () => {
@@ -234,112 +193,5 @@ describe("SPEC H2, R4: enabled toggling", () => {
     expect(registry.stats().entries).toBe(0);
     expect(stream.aborted).toBe(true);
     expect(client.streams).toHaveLength(1);
-  });
-});
-
-describe("SPEC H2: Suspense on a shared key", () => {
-  test("100 suspended components wait on one stream and all resume at its first snapshot", async () => {
-    shown.clear();
-    const { client, registry } = bed();
-    renderWith(
-      registry,
-      <Suspense fallback={null}>
-        {Array.from({ length: 100 }, (_, i) => (
-          <View key={i} id={`u${i}`} suspense />
-        ))}
-      </Suspense>,
-    );
-    const stream = await client.next();
-    stream.push(ev.register(2n, "n1", "web-1"), ev.end(2n));
-    await stream.drained();
-    await nextTask();
-    await nextTask();
-    const rendered = shownBy("u");
-    expect(rendered).toHaveLength(100);
-    expect(new Set(rendered)).toEqual(new Set(["web:web-1"]));
-    expect(client.streams).toHaveLength(1);
-  });
-});
-
-describe("SPEC M6, R5: a terminal error on a shared key", () => {
-  test("reaches every component as 'failed', with no retry; the entry goes once they all unmount", async () => {
-    shown.clear();
-    const { client, registry } = bed();
-    const view = renderWith(
-      registry,
-      Array.from({ length: 100 }, (_, i) => <View key={i} id={`e${i}`} />),
-    );
-    const stream = await client.next();
-    stream.push(ev.register(2n, "n1", "web-1"), ev.end(2n));
-    await stream.drained();
-    await nextTask();
-    stream.fail(new ConnectError("denied", Code.PermissionDenied));
-    await nextTask();
-    await nextTask();
-    expect(new Set(shownBy("e"))).toEqual(new Set(["web:failed:[permission_denied] denied"]));
-    expect(client.streams).toHaveLength(1);
-    view.unmount();
-    expect(registry.stats()).toMatchObject({ entries: 0, refs: 0, listeners: 0 });
-  });
-});
-
-describe("SPEC H1, R1: registries never share", () => {
-  test("the provider's registry replaced while components share a key: they follow the new one, the old one is let go", async () => {
-    shown.clear();
-    const a = bed();
-    const b = bed();
-    const app = (registry: MaterializerRegistry) => (
-      <MaterializerProvider registry={registry}>
-        {Array.from({ length: 10 }, (_, i) => (
-          <View key={i} id={`r${i}`} />
-        ))}
-      </MaterializerProvider>
-    );
-    const view = render(app(a.registry));
-    const first = await a.client.next();
-    first.push(ev.register(2n, "n1", "web-a"), ev.end(2n));
-    await first.drained();
-    await nextTask();
-    expect(new Set(shownBy("r"))).toEqual(new Set(["web:web-a"]));
-    view.rerender(app(b.registry));
-    // Nothing of registry a's view is shown as registry b's (H1, H2).
-    expect(new Set(shownBy("r"))).toEqual(new Set(["web:loading"]));
-    const second = await b.client.next();
-    second.push(ev.register(7n, "n1", "web-b"), ev.end(7n));
-    await second.drained();
-    await nextTask();
-    expect(new Set(shownBy("r"))).toEqual(new Set(["web:web-b"]));
-    expect(a.registry.stats()).toMatchObject({ refs: 0, listeners: 0 });
-    expect(a.idleTimers()).toBe(1);
-    expect(b.registry.stats()).toMatchObject({ entries: 1, openStreams: 1 });
-  });
-
-  test("two providers with the same key each open their own stream and show their own data", async () => {
-    shown.clear();
-    const a = bed();
-    const b = bed();
-    render(
-      <StrictMode>
-        <MaterializerProvider registry={a.registry}>
-          <View id="pa1" />
-          <View id="pa2" />
-        </MaterializerProvider>
-        <MaterializerProvider registry={b.registry}>
-          <View id="pb1" />
-          <View id="pb2" />
-        </MaterializerProvider>
-      </StrictMode>,
-    );
-    const sa = await a.client.next();
-    const sb = await b.client.next();
-    const drained = Promise.all([sa.drained(), sb.drained()]);
-    sa.push(ev.register(2n, "n1", "from-a"), ev.end(2n));
-    sb.push(ev.register(2n, "n1", "from-b"), ev.end(2n));
-    await drained;
-    await nextTask();
-    expect(shownBy("pa")).toEqual(["web:from-a", "web:from-a"]);
-    expect(shownBy("pb")).toEqual(["web:from-b", "web:from-b"]);
-    expect(a.client.streams).toHaveLength(1);
-    expect(b.client.streams).toHaveLength(1);
   });
 });
