@@ -61,6 +61,25 @@ describe("SPEC R2, R4, H5: one lease and one subscription per key", () => {
     expect(registry.stats()).toMatchObject({ entries: 1, refs: 0, listeners: 0 });
   });
 
+  test("under StrictMode's double mount, 20 components on one key still hold one reference and one listener", async () => {
+    const { client, registry } = bed();
+    const view = render(
+      withRegistry(
+        registry,
+        Array.from({ length: 20 }, (_, i) => <View key={i} select={i % 2 === 0} />),
+        { strict: true },
+      ),
+    );
+    const stream = await client.next();
+    stream.push(ev.register(2n, "n1", "web-1"), ev.end(2n));
+    await stream.drained();
+    await nextTask();
+    expect(registry.stats()).toMatchObject({ entries: 1, refs: 1, listeners: 1 });
+    expect(client.streams).toHaveLength(1);
+    view.unmount();
+    expect(registry.stats()).toMatchObject({ entries: 1, refs: 0, listeners: 0 });
+  });
+
   test("ViewObservers of one key share a subscription: a listener added twice still counts twice", async () => {
     const { client, registry } = bed();
     const a = new ViewObserver(registry, web);
