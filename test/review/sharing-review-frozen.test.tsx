@@ -1,0 +1,69 @@
+// Review of f6a8778 from the React user's side (SPEC M10, V2): ServiceHealthView's compact
+// instances share one frozen empty map, list and bytes (and Consul's default weights) across
+// instances. A user's in-place write into a result (a bug, but a common one: `Tags.sort()`)
+// must never reach another instance, or another component of the key: it throws instead.
+import { act, cleanup, render } from "@testing-library/react";
+import {
+  MaterializerRegistry,
+  type ServiceHealthResult,
+  serviceHealthRequest,
+  useMaterializedView,
+} from "react-submatview";
+import { afterEach, describe, expect, test } from "vitest";
+import { ManualTimers } from "../support/manual-timers.js";
+import { ev, PushableClient } from "../support/pushable-client.js";
+import { withRegistry } from "../support/render.js";
+
+const registries: MaterializerRegistry[] = [];
+afterEach(() => {
+  cleanup();
+  for (const r of registries.splice(0)) r.dispose();
+});
+
+describe("SPEC M10: a user's write into a shared result", () => {
+  test("a write into one instance's empty Meta or its tags throws, and no other instance or component sees it", async () => {
+    const client = new PushableClient();
+    const registry = new MaterializerRegistry({ client, timers: new ManualTimers() });
+    registries.push(registry);
+    let latest: ServiceHealthResult | undefined;
+    const seen: string[] = [];
+    function Writer() {
+      latest = useMaterializedView(serviceHealthRequest({ service: "web" })).data;
+      return null;
+    }
+    function Reader() {
+      const r = useMaterializedView(serviceHealthRequest({ service: "web" }), {
+        select: (v) => v.nodes.map((n) => JSON.stringify(n.Node?.Meta)).join(","),
+      });
+      seen.push(r.data ?? "");
+      return null;
+    }
+    render(
+      withRegistry(
+        registry,
+        <>
+          <Writer />
+          <Reader />
+        </>,
+      ),
+    );
+    const stream = await client.next();
+    stream.push(
+      ev.register(2n, "n1", "web-1", { tags: ["b", "a"] }),
+      ev.register(2n, "n2", "web-2"),
+      ev.end(2n),
+    );
+    await stream.drained();
+    await act(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    const [first, second] = latest?.nodes ?? [];
+    expect(first?.Node?.Meta).toEqual({});
+    // ES modules are strict: a write into a frozen object throws rather than failing silently.
+    expect(() => {
+      (first!.Node!.Meta as Record<string, string>).x = "1";
+    }).toThrow(TypeError);
+    expect(() => first!.Service!.Tags.sort()).toThrow(TypeError);
+    expect(second?.Node?.Meta).toEqual({});
+    expect(first?.Service?.Tags).toEqual(["b", "a"]);
+    expect(seen.at(-1)).toBe("{},{}");
+  });
+});
