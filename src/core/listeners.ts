@@ -5,6 +5,13 @@
  */
 export class Listeners {
   readonly #set = new Set<() => void>();
+  /**
+   * The listeners as of the last (un)subscribe, copied on write: `notify` walks the array it
+   * started with, so one added while notified waits for the next round (a `Set` would visit it
+   * at once, and a listener that re-arms itself would be called again and again), and nothing
+   * is allocated per notification.
+   */
+  #list: readonly (() => void)[] = [];
 
   get size(): number {
     return this.#set.size;
@@ -12,12 +19,21 @@ export class Listeners {
 
   /** `useSyncExternalStore`'s subscribe: returns the unsubscribe. */
   subscribe = (listener: () => void): (() => void) => {
-    this.#set.add(listener);
-    return () => this.#set.delete(listener);
+    if (!this.#set.has(listener)) {
+      this.#set.add(listener);
+      this.#list = [...this.#set];
+    }
+    return () => {
+      if (this.#set.delete(listener)) this.#list = [...this.#set];
+    };
   };
 
   notify(): void {
-    for (const listener of this.#set) {
+    const list = this.#list;
+    for (let i = 0; i < list.length; i++) {
+      const listener = list[i] as () => void;
+      // One unsubscribed earlier in this round is not called after it left.
+      if (!this.#set.has(listener)) continue;
       try {
         listener();
       } catch (thrown) {

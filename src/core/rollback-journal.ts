@@ -46,8 +46,14 @@ export class RollbackJournal {
     this.#log.push(events.slice());
     this.#logged += events.length + 1;
     if (this.#logged <= this.#base.length + SLACK) return;
-    if (view.snapshotEvents) this.start(view.snapshotEvents());
-    else this.stop();
+    // A fold that fails gives the journal up (the caller then protects each update itself):
+    // the update is already applied, so nothing may throw from here (M4: the index follows).
+    try {
+      if (view.snapshotEvents) this.start(view.snapshotEvents());
+      else this.stop();
+    } catch {
+      this.stop();
+    }
   }
 
   /**

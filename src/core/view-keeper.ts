@@ -75,6 +75,9 @@ export class ViewKeeper<TResult> {
     } catch (error) {
       // The view is unchanged (atomic), put back by the journal, or its result was built above.
       if (live && journal?.active) this.#rollBack(journal, previous);
+      // A snapshot (or seed) rejected half-way leaves the view empty again, not half-filled:
+      // the next snapshot must not land on top of it (M5, H4). An atomic view is empty anyway.
+      else if (!live) this.#view.reset();
       this.#result = previous;
       if (error instanceof ProtocolError) throw error;
       throw new ProtocolError(`the view rejected the events at index ${index}`, { cause: error });

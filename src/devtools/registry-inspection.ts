@@ -101,6 +101,8 @@ class Inspection implements RegistryInspection {
     // A copy: a listener that unsubscribes and subscribes again while notified is not called
     // again in this round (a Set visits what is added during iteration). Once per task at most.
     for (const listener of [...this.#listeners]) {
+      // One unsubscribed by another listener in this round is not called after it left (R6).
+      if (!this.#listeners.has(listener)) continue;
       try {
         listener();
       } catch (thrown) {

@@ -1,0 +1,181 @@
+/**
+ * Review of bb0f891 / 371e42f: hostile cases that FAIL today (real defects, left for the owner
+ * of src/core). SPEC M4, M5, H4: a view never stays ahead of the materializer's index, and a
+ * rejected seed leaves no trace in the first streamed snapshot.
+ */
+import { create, toBinary } from "@bufbuild/protobuf";
+import { base64Encode } from "@bufbuild/protobuf/wire";
+import {
+  type MaterializedRequest,
+  Materializer,
+  MaterializerRegistry,
+  ProtocolError,
+  RetryWaiter,
+  type View,
+} from "react-submatview/core";
+import {
+  CatalogOp,
+  type Event,
+  EventBatchSchema,
+  EventSchema,
+  SubscribeRequestSchema,
+  Topic,
+} from "react-submatview/gen";
+import { afterEach, describe, expect, test } from "vitest";
+import { ManualTimers } from "../support/manual-timers.js";
+import { ev, PushableClient } from "../support/pushable-client.js";
+import { startView } from "../support/view-harness.js";
+
+interface Ids {
+  readonly ids: readonly string[];
+  readonly index: bigint;
+}
+
+/** Not all-or-nothing: applies event by event, throws on a foreign payload part-way through. */
+class PlainView implements View<Ids> {
+  readonly ids = new Set<string>();
+  /** Events handed to `update` (replays included). */
+  eventsSeen = 0;
+  update(batch: readonly Event[]): void {
+    for (const event of batch) {
+      this.eventsSeen++;
+      if (event.Payload.case !== "ServiceHealth") throw new Error("plain view: bad payload");
+      const id = event.Payload.value.CheckServiceNode?.Service?.ID ?? "";
+      if (event.Payload.value.Op === CatalogOp.Deregister) this.ids.delete(id);
+      else this.ids.add(id);
+    }
+  }
+  result(index: bigint): Ids {
+    return { ids: [...this.ids].sort(), index };
+  }
+  reset(): void {
+    this.ids.clear();
+  }
+}
+
+/** The same view with `snapshotEvents` (the journal folds into it). */
+class DumpingView extends PlainView {
+  dumps = 0;
+  snapshotEvents(): Event[] {
+    this.dumps++;
+    return [...this.ids].map((id) => create(EventSchema, ev.register(0n, `node-${id}`, id)));
+  }
+}
+
+let stop: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await stop?.();
+  stop = undefined;
+});
+
+function start<TView extends View<Ids>>(view: TView) {
+  const h = startView(view);
+  stop = h.stop;
+  return h;
+}
+
+describe("SPEC M4, M5, H4: failures around the journal and the seed (defects)", () => {
+  test("M4/M5: a view whose snapshotEvents() throws at a fold never stays ahead of the materializer's index", async () => {
+    class DumpFails extends DumpingView {
+      override snapshotEvents(): Event[] {
+        this.dumps++;
+        throw new Error("cannot dump");
+      }
+    }
+    const view = new DumpFails();
+    const h = start(view);
+    const stream = await h.client.next();
+    stream.push(ev.register(1n, "node-web-0", "web-0"), ev.end(1n));
+    await stream.drained();
+    // Push one live event at a time until the journal tries to fold (bounded: < 100 events).
+    let index = 1n;
+    while (view.dumps === 0 && index < 100n) {
+      index++;
+      const changed = h.changed();
+      stream.push(ev.register(index, `node-web-${index}`, `web-${index}`));
+      await changed;
+    }
+    expect(view.dumps).toBe(1);
+    // The view holds web-<index>. Either the update counts (index moves to it) or it is a fault
+    // (the view is reset, index 0). Resuming from index - 1 would replay it onto a view that
+    // already has it, and a non-idempotent view would apply it twice.
+    expect(view.ids.has(`web-${index}`) ? [index, 0n] : [index - 1n]).toContain(
+      h.materializer.index,
+    );
+  });
+
+  test("M5, H4: a dehydrated seed a non-atomic view rejected half-way leaves no trace in the first streamed snapshot", async () => {
+    const view = new PlainView();
+    const client = new PushableClient();
+    const timers = new ManualTimers();
+    const m = new Materializer<Ids>({
+      view,
+      client,
+      timers,
+      waiter: new RetryWaiter({ timers, random: () => 0 }),
+      request: (index) =>
+        create(SubscribeRequestSchema, {
+          Topic: Topic.ServiceHealth,
+          Index: index,
+          Subject: { case: "WildcardSubject", value: true },
+        }),
+    });
+    const bad = [
+      create(EventSchema, ev.register(5n, "node-ghost", "ghost")),
+      create(EventSchema, {
+        Index: 5n,
+        Payload: { case: "Service", value: { Op: CatalogOp.Register, Name: "x" } },
+      }),
+    ];
+    // What the registry's DehydratedSeeds does: a bad seed is logged and ignored.
+    expect(() => m.seed(bad, 5n)).toThrow(ProtocolError);
+    const controller = new AbortController();
+    const done = m.run(controller.signal);
+    stop = () => {
+      controller.abort();
+      return done;
+    };
+    const stream = await client.next();
+    expect(stream.request.Index).toBe(0n);
+    stream.push(ev.register(9n, "node-real", "real"), ev.end(9n));
+    await stream.drained();
+    expect(m.getSnapshot().value?.ids).toEqual(["real"]);
+  });
+
+  test("M5, H4 (through the registry): a dehydrated snapshot a non-atomic view rejects half-way leaves no ghost in the streamed snapshot", async () => {
+    const request: MaterializedRequest<Ids> = {
+      key: "review/plain-seeded",
+      viewType: "plain",
+      subscribeRequest: (index) =>
+        create(SubscribeRequestSchema, {
+          Topic: Topic.ServiceHealth,
+          Index: index,
+          Subject: { case: "WildcardSubject", value: true },
+        }),
+      createView: () => new PlainView(),
+    };
+    const events = [
+      create(EventSchema, ev.register(5n, "node-ghost", "ghost")),
+      create(EventSchema, {
+        Index: 5n,
+        Payload: { case: "Service", value: { Op: CatalogOp.Register, Name: "x" } },
+      }),
+    ];
+    const bytes = toBinary(EventBatchSchema, create(EventBatchSchema, { Events: events }));
+    const client = new PushableClient();
+    const registry = new MaterializerRegistry({
+      client,
+      timers: new ManualTimers(),
+      logger: { warn: () => {} },
+      dehydratedState: { entries: [{ key: request.key, index: "5", events: base64Encode(bytes) }] },
+    });
+    stop = async () => registry.dispose();
+    const lease = registry.acquire(request);
+    const stream = await client.next();
+    expect(stream.request.Index).toBe(0n);
+    stream.push(ev.register(9n, "node-real", "real"), ev.end(9n));
+    await stream.drained();
+    expect(lease.materializer.getSnapshot().value?.ids).toEqual(["real"]);
+    lease.release();
+  });
+});
