@@ -79,3 +79,44 @@ describe("SPEC R4: no share left behind", () => {
     expect(alive).toBeLessThanOrEqual(MEMO_BOUND + 2);
   });
 });
+
+describe("SPEC H1, R6: a replaced registry leaves nothing behind", () => {
+  test("500 registries replaced in turn under components sharing a key: the old registries (and their shares) are collectable", {
+    timeout: 60_000,
+  }, async () => {
+    const client = new PushableClient();
+    const refs: WeakRef<MaterializerRegistry>[] = [];
+    const web = serviceHealthRequest({ service: "web" });
+    function Shared() {
+      useMaterializedView(web);
+      useMaterializedView(web, MODES[1]);
+      useMaterializedView(web, MODES[2]);
+      return null;
+    }
+    let previous: MaterializerRegistry | undefined;
+    const next = () => {
+      const registry = new MaterializerRegistry({ client, timers: new ManualTimers() });
+      refs.push(new WeakRef(registry));
+      return registry;
+    };
+    let registry = next();
+    const view = render(withRegistry(registry, <Shared />));
+    for (let i = 0; i < 500; i++) {
+      previous = registry;
+      registry = next();
+      view.rerender(withRegistry(registry, <Shared />));
+      // The old registry's share let go of its lease on the switch, before anyone disposed it.
+      expect(previous.stats()).toMatchObject({ refs: 0, listeners: 0 });
+      previous.dispose();
+    }
+    previous = undefined;
+    view.unmount();
+    registry.dispose();
+    await act(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    client.streams.length = 0;
+    gc();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    gc();
+    expect(refs.filter((r) => r.deref() !== undefined).length).toBeLessThanOrEqual(2);
+  });
+});
