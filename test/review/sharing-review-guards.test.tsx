@@ -1,7 +1,7 @@
 // Review of 363aab2 / b9c2bc6 (one lease and one subscription per request key, the hook's
 // idleTtlMs): hostile cases that pass at HEAD, kept as guards (SPEC H1, H2, H3, H5, R1, R4).
 import { act, cleanup, render } from "@testing-library/react";
-import { Suspense } from "react";
+import { Component, type ReactNode, Suspense } from "react";
 import {
   MaterializerRegistry,
   type ServiceHealthResult,
@@ -250,5 +250,53 @@ describe("SPEC H3: a blocking-mode component on a key another follows live", () 
     await nextTask();
     expect(view.container.textContent).toBe("live:3 blocking:2@3");
     expect(client.streams).toHaveLength(1);
+  });
+});
+
+class Boundary extends Component<{ children: ReactNode }, { error?: Error }> {
+  override state: { error?: Error } = {};
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+  override render() {
+    return this.state.error ? `caught:${this.state.error.message} ` : this.props.children;
+  }
+}
+
+describe("SPEC H2, H5: one component's select throws", () => {
+  test("an inline select that throws reaches its boundary; the other components of the key keep following", async () => {
+    const { client, registry } = bed();
+    function Thrower() {
+      const r = useMaterializedView(web, {
+        select: (v) => {
+          if (v.nodes.length > 1) throw new Error("select failed");
+          return v.nodes.length;
+        },
+      });
+      return `thrower:${r.data} `;
+    }
+    function Other() {
+      const r = useMaterializedView(web, { select: (v) => ids(v) });
+      return `other:${r.data}`;
+    }
+    const view = render(
+      withRegistry(
+        registry,
+        <>
+          <Boundary>
+            <Thrower />
+          </Boundary>
+          <Other />
+        </>,
+      ),
+    );
+    const stream = await client.next();
+    await push(stream, ev.register(2n, "n1", "web-1"), ev.end(2n));
+    expect(view.container.textContent).toBe("thrower:1 other:web-1");
+    await push(stream, ev.register(3n, "n2", "web-2"));
+    expect(view.container.textContent).toBe("caught:select failed other:web-1,web-2");
+    await push(stream, ev.register(4n, "n3", "web-3"));
+    expect(view.container.textContent).toBe("caught:select failed other:web-1,web-2,web-3");
+    expect(registry.stats()).toMatchObject({ refs: 1, listeners: 1 });
   });
 });
