@@ -25,6 +25,7 @@ const GROUPS = [
   "sharing",
   "tanstack-db",
   "browser",
+  "relay",
 ] as const;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
