@@ -1,6 +1,8 @@
 // Review of 363aab2: the key's fan-out to its components while the components it notifies
 // change what they listen to (SPEC H2, H5, R4) — a component that changes its request key
-// because of the update, components mounted because of it, one unmounted because of it.
+// because of the update, components mounted because of it, one unmounted because of it — and
+// a sole holder's key change away from a failed key and back (R5).
+import { Code, ConnectError } from "@connectrpc/connect";
 import { act, cleanup, render } from "@testing-library/react";
 import {
   MaterializerRegistry,
@@ -86,5 +88,36 @@ describe("SPEC H2, H5, R4: changes caused by the fan-out itself", () => {
     expect(registry.stats()).toMatchObject({ entries: 1, refs: 1 });
     expect(apiStream.aborted).toBe(true);
     expect(webStream.aborted).toBe(false);
+  });
+});
+
+describe("SPEC R5: a sole holder leaves a failed key and comes back", () => {
+  test("the stopped entry went with its last holder: coming back opens a fresh stream and shows its data", async () => {
+    const client = new PushableClient();
+    const registry = new MaterializerRegistry({ client, timers: new ManualTimers() });
+    registries.push(registry);
+    function V({ service }: { service: "web" | "api" }) {
+      const r = useMaterializedView(service === "web" ? web : api);
+      return `${service}:${r.isLoading ? "loading" : r.error ? r.status : ids(r.data)}`;
+    }
+    const app = (service: "web" | "api") =>
+      withRegistry(registry, <V service={service} />, { strict: true });
+    const view = render(app("web"));
+    const first = await client.next();
+    await push(first, ev.register(2n, "n1", "web-1"), ev.end(2n));
+    first.fail(new ConnectError("denied", Code.PermissionDenied));
+    await nextTask();
+    await nextTask();
+    expect(view.container.textContent).toBe("web:failed");
+    view.rerender(app("api"));
+    const apiStream = await client.next();
+    await push(apiStream, ev.register(3n, "a1", "api-1"), ev.end(3n));
+    expect(view.container.textContent).toBe("api:api-1");
+    view.rerender(app("web"));
+    expect(view.container.textContent).toBe("web:loading");
+    const fresh = await client.next();
+    await push(fresh, ev.register(7n, "n1", "web-2"), ev.end(7n));
+    expect(view.container.textContent).toBe("web:web-2");
+    expect(client.streams).toHaveLength(3);
   });
 });
