@@ -7,6 +7,8 @@
  * 2. Snapshot: 10k instances decoded, applied and the first result built, against decode only.
  * 3. Scaling: per-event cost of Materializer + ServiceHealthView at 100 … 100k instances (events
  *    pre-decoded, so the view's own scaling is measured), against the cost at 100.
+ * Cases 1 and 2 also run the view with `compact: false` (it keeps the decoded messages), so
+ * what compaction buys is measured in the same run.
  */
 import type { Event } from "../src/gen/index.js";
 import {
@@ -44,8 +46,8 @@ async function drain(wire: readonly Uint8Array[], each?: (event: Event) => void)
 }
 
 /** Materializes `wire` until `last` is applied; returns the ms taken and the view's size. */
-async function materialize(wire: readonly Uint8Array[], last: bigint) {
-  const materializer = healthMaterializer(replay(wire));
+async function materialize(wire: readonly Uint8Array[], last: bigint, compact = true) {
+  const materializer = healthMaterializer(replay(wire), { compact });
   const controller = new AbortController();
   const start = now();
   const running = materializer.run(controller.signal);
@@ -87,6 +89,7 @@ async function materialize(wire: readonly Uint8Array[], last: bigint) {
       oursSize = nodes;
       return ms;
     },
+    plain: async () => (await materialize(wire, last, false)).ms,
   });
   check(floorSize === instances && oursSize === instances, "end-to-end view size");
   const decode = median(samples.decode);
@@ -104,6 +107,10 @@ async function materialize(wire: readonly Uint8Array[], last: bigint) {
       { ratioAtMost: 1.1 },
     ),
     figure(`materialize vs decode only, ${n}`, ours, "ms", { name: "decode only", value: decode }),
+    figure(`materialize, compact: false, vs the floor, ${n}`, median(samples.plain), "ms", {
+      name: "retain-and-decode floor",
+      value: floor,
+    }),
   );
   charts.push({
     kind: "bar",
@@ -113,6 +120,7 @@ async function materialize(wire: readonly Uint8Array[], last: bigint) {
     bars: [
       { label: "decode only", value: decode },
       { label: "decode + retain in a Map (floor)", value: floor },
+      { label: "decode + Materializer + view, compact: false", value: median(samples.plain) },
       { label: "decode + Materializer + view", value: ours },
     ],
   });
@@ -144,6 +152,7 @@ async function materialize(wire: readonly Uint8Array[], last: bigint) {
       nodes = run.nodes;
       return run.ms;
     },
+    plain: async () => (await materialize(wire, 1n, false)).ms,
   });
   check(nodes === instances, "snapshot view size");
   const decode = median(samples.decode);
@@ -166,6 +175,10 @@ async function materialize(wire: readonly Uint8Array[], last: bigint) {
       { name: "decode only", value: decode },
       { ratioAtMost: 1.3 },
     ),
+    figure(`${n} applied, first result built, compact: false`, median(samples.plain), "ms", {
+      name: "decode only",
+      value: decode,
+    }),
   );
 }
 
