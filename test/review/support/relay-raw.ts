@@ -121,8 +121,9 @@ function h2Call(url: string, call: RawCall): Promise<RawAnswer> {
     });
     stream.on("error", reject);
     stream.on("close", finish);
+    // A GET's stream is half-closed by its headers: nothing to send.
     if (call.bodyAfter) void call.bodyAfter.then(() => stream.end(call.body));
-    else stream.end(call.body);
+    else if (stream.writable) stream.end(call.body);
   });
 }
 
