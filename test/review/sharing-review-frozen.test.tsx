@@ -67,3 +67,45 @@ describe("SPEC M10: a user's write into a shared result", () => {
     expect(seen.at(-1)).toBe("{},{}");
   });
 });
+
+describe("SPEC M10: a result a component kept never changes under it", () => {
+  test("the instances of an earlier index keep their checks, meta and tags after later updates of the same instance", async () => {
+    const client = new PushableClient();
+    const registry = new MaterializerRegistry({ client, timers: new ManualTimers() });
+    registries.push(registry);
+    const results: ServiceHealthResult[] = [];
+    function Keeper() {
+      const r = useMaterializedView(serviceHealthRequest({ service: "web" }));
+      if (r.data && results.at(-1) !== r.data) results.push(r.data);
+      return null;
+    }
+    render(withRegistry(registry, <Keeper />));
+    const stream = await client.next();
+    const flush = async () => {
+      await stream.drained();
+      await act(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    };
+    stream.push(
+      ev.register(2n, "n1", "web-1", { tags: ["a"], nodeMeta: { zone: "a" } }),
+      ev.end(2n),
+    );
+    await flush();
+    const shape = (r: ServiceHealthResult) =>
+      r.nodes.map(
+        (n) => `${n.Node?.Meta.zone}/${n.Service?.Tags.join("+")}/${n.Checks[0]?.Status}`,
+      );
+    const before = shape(results[0]!);
+    stream.push(
+      ev.register(3n, "n1", "web-1", {
+        tags: ["a", "b"],
+        nodeMeta: { zone: "b" },
+        status: "critical",
+      }),
+    );
+    await flush();
+    expect(results).toHaveLength(2);
+    expect(shape(results[1]!)).toEqual(["b/a+b/critical"]);
+    expect(shape(results[0]!)).toEqual(before);
+    expect(before).toEqual(["a/a/passing"]);
+  });
+});
