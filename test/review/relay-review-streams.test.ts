@@ -223,4 +223,25 @@ describe("SPEC S7, L1: the relay closing with direct streams open", () => {
     expect(performance.now() - started).toBeLessThan(1500);
     expect(world.relay.stats()).toMatchObject({ upstreamStreams: 0, downstreamStreams: 0 });
   }, 15_000);
+
+  test("server.close() with a stalled direct stream resolves within the grace period; the stalled stream ends, the others get Unavailable", async () => {
+    world = await startRelayWorld();
+    const { catalog } = world.upstream;
+    catalog.register({ node: "n1", service: "web", id: "web-1" });
+    const slow = new RawStream(connect(world.server.url), healthRequest("web"));
+    const slowEnded = new Promise<void>((resolve) => slow.stream.once("close", () => resolve()));
+    await slow.waitFor(2);
+    slow.stream.pause();
+    const fast = world.open(healthRequest("web"), "grpc");
+    await fast.snapshot();
+    for (let i = 0; i < 3000; i++) catalog.setStatus("n1", "web-1", i % 2 ? "warning" : "passing");
+    await take(fast, 3000);
+    const started = performance.now();
+    const closing = world.server.close(); // closeGraceMs: 2000, then the connections are cut
+    await expect(fast.next()).rejects.toMatchObject({ code: Code.Unavailable });
+    await closing;
+    await slowEnded;
+    expect(performance.now() - started).toBeLessThan(3500);
+    expect(world.relay.stats()).toMatchObject({ upstreamStreams: 0, downstreamStreams: 0 });
+  }, 15_000);
 });
