@@ -1,0 +1,118 @@
+/**
+ * Review of the relay's direct Subscribe path (09bb29f): its limits and releases over real
+ * sockets on 127.0.0.1 (SPEC L1, S8). A stream refused by `maxStreamsPerClient` or
+ * `maxStreamsPerKey` holds nothing; a stream reset (HTTP/2 RST_STREAM) or whose HTTP/1.1
+ * connection dies mid-snapshot frees its slot, so the next stream is admitted.
+ */
+import * as http from "node:http";
+import * as http2 from "node:http2";
+import { Code } from "@connectrpc/connect";
+import { afterEach, describe, expect, test } from "vitest";
+import { RawStream } from "../relay/support/raw-stream.js";
+import { type RelayWorld, startRelayWorld } from "../relay/support/relay-world.js";
+import { healthRequest } from "../support/server.js";
+import { requestBody, SUBSCRIBE } from "./support/relay-raw.js";
+
+let world: RelayWorld | undefined;
+const sessions: http2.ClientHttp2Session[] = [];
+afterEach(async () => {
+  for (const session of sessions.splice(0)) session.destroy();
+  await world?.close();
+  world = undefined;
+});
+
+function connect(url: string): http2.ClientHttp2Session {
+  const session = http2.connect(url);
+  session.on("error", () => {});
+  sessions.push(session);
+  return session;
+}
+
+/**
+ * A PING round trip: the server has handled every frame sent before it (a reset stream's
+ * 'close' runs on the server's next tick, so a HEADERS frame in the same read as the
+ * RST_STREAM can still find the reset stream's slot taken — see the report).
+ */
+function settled(session: http2.ClientHttp2Session): Promise<void> {
+  return new Promise((resolve, reject) =>
+    session.ping((error) => (error ? reject(error) : resolve())),
+  );
+}
+
+/** The gRPC status a raw stream ends with (trailers, or trailers-only headers). */
+function statusOf(raw: RawStream): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let status: string | undefined;
+    raw.stream.on("response", (h) => {
+      if (h["grpc-status"] !== undefined) status = String(h["grpc-status"]);
+    });
+    raw.stream.on("trailers", (t) => {
+      status = String(t["grpc-status"]);
+    });
+    raw.stream.once("close", () => resolve(status));
+  });
+}
+
+describe("SPEC L1, S8: limits on the direct path", () => {
+  test("maxStreamsPerClient: the refused stream holds no slot; a reset stream frees its own", async () => {
+    world = await startRelayWorld({ maxStreamsPerClient: 2 });
+    world.upstream.catalog.register({ node: "n1", service: "web", id: "web-1" });
+    const session = connect(world.server.url);
+    const a = new RawStream(session, healthRequest("web"));
+    const b = new RawStream(session, healthRequest("api"));
+    await Promise.all([a.waitFor(2), b.waitFor(1)]);
+    const refused = new RawStream(session, healthRequest("db"));
+    expect(await statusOf(refused)).toBe(String(Code.ResourceExhausted));
+    expect(world.relay.stats()).toMatchObject({ downstreamStreams: 2, clients: 1 });
+    a.cancel();
+    await settled(session);
+    const c = new RawStream(session, healthRequest("db"));
+    await c.waitFor(1);
+    expect(world.relay.stats()).toMatchObject({ downstreamStreams: 2, clients: 1 });
+  }, 15_000);
+
+  test("maxStreamsPerKey: the refused stream holds no slot; a reset stream frees its own", async () => {
+    world = await startRelayWorld({ maxStreamsPerKey: 1 });
+    world.upstream.catalog.register({ node: "n1", service: "web", id: "web-1" });
+    const session = connect(world.server.url);
+    const a = new RawStream(session, healthRequest("web"));
+    await a.waitFor(2);
+    const refused = new RawStream(session, healthRequest("web"));
+    expect(await statusOf(refused)).toBe(String(Code.ResourceExhausted));
+    a.cancel();
+    await settled(session);
+    const b = new RawStream(session, healthRequest("web"));
+    await b.waitFor(2);
+    expect(world.relay.stats()).toMatchObject({ upstreamStreams: 1, downstreamStreams: 1 });
+  }, 15_000);
+
+  test("an HTTP/1.1 connection that dies mid-snapshot frees its stream; the next gets the whole snapshot", async () => {
+    world = await startRelayWorld({ maxStreamsPerClient: 1 });
+    const { catalog } = world.upstream;
+    const instances = 3000; // a ~700 KB snapshot: several writes, past the socket buffers
+    catalog.transaction((tx) => {
+      for (let i = 0; i < instances; i++) {
+        tx.register({ node: `n${i % 50}`, service: "web", id: `web-${i}` });
+      }
+    });
+    const request = http.request(`${world.server.url}${SUBSCRIBE}`, {
+      method: "POST",
+      headers: { "content-type": "application/grpc-web+proto" },
+      agent: false,
+    });
+    request.on("error", () => {});
+    const response = await new Promise<http.IncomingMessage>((resolve) => {
+      request.on("response", resolve);
+      request.end(requestBody(healthRequest("web")));
+    });
+    await new Promise((resolve) => response.once("data", resolve));
+    const closed = new Promise((resolve) => request.socket?.once("close", resolve));
+    request.destroy();
+    await closed;
+    // The only slot of this client (127.0.0.1) is free again once the relay saw the close.
+    const next = new RawStream(connect(world.server.url), healthRequest("web"));
+    const snapshot = await next.waitFor(instances + 1);
+    expect(snapshot.at(-1)?.Payload.case).toBe("EndOfSnapshot");
+    expect(world.relay.stats()).toMatchObject({ downstreamStreams: 1, clients: 1 });
+  }, 30_000);
+});
