@@ -2,7 +2,8 @@
  * Review of the relay's direct Subscribe path (09bb29f): its limits and releases over real
  * sockets on 127.0.0.1 (SPEC L1, S8). A stream refused by `maxStreamsPerClient` or
  * `maxStreamsPerKey` holds nothing; a stream reset (HTTP/2 RST_STREAM) or whose HTTP/1.1
- * connection dies mid-snapshot frees its slot, so the next stream is admitted.
+ * connection dies mid-snapshot frees its slot, so the next stream is admitted; the upstream
+ * stream closes exactly `idleTtlMs` after the last direct stream left.
  */
 import * as http from "node:http";
 import * as http2 from "node:http2";
@@ -10,6 +11,7 @@ import { Code } from "@connectrpc/connect";
 import { afterEach, describe, expect, test } from "vitest";
 import { RawStream } from "../relay/support/raw-stream.js";
 import { type RelayWorld, startRelayWorld } from "../relay/support/relay-world.js";
+import { ManualTimers } from "../support/manual-timers.js";
 import { healthRequest } from "../support/server.js";
 import { requestBody, SUBSCRIBE } from "./support/relay-raw.js";
 
@@ -115,4 +117,29 @@ describe("SPEC L1, S8: limits on the direct path", () => {
     expect(snapshot.at(-1)?.Payload.case).toBe("EndOfSnapshot");
     expect(world.relay.stats()).toMatchObject({ downstreamStreams: 1, clients: 1 });
   }, 30_000);
+
+  test("idle TTL: the upstream stream outlives the last direct stream (reset) by exactly idleTtlMs; a stream within it reuses it", async () => {
+    const timers = new ManualTimers();
+    world = await startRelayWorld({ timers, idleTtlMs: 30_000 });
+    const { catalog, publisher } = world.upstream;
+    catalog.register({ node: "n1", service: "web", id: "web-1" });
+    const session = connect(world.server.url);
+    const first = new RawStream(session, healthRequest("web"));
+    await first.waitFor(2);
+    let expiring = timers.scheduled();
+    first.cancel();
+    await expiring; // the relay saw the reset: the idle timer is set
+    timers.advance(29_999);
+    const second = new RawStream(session, healthRequest("web"));
+    await second.waitFor(2);
+    expect(publisher.stats().subscribers).toBe(1); // the same upstream stream
+    expiring = timers.scheduled();
+    second.cancel();
+    await expiring;
+    timers.advance(29_999);
+    expect(world.relay.stats().upstreamStreams).toBe(1);
+    timers.advance(1);
+    await publisher.idle();
+    expect(world.relay.stats()).toMatchObject({ upstreamStreams: 0, downstreamStreams: 0 });
+  }, 15_000);
 });
