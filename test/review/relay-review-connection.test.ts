@@ -16,7 +16,7 @@ import { RawStream } from "../relay/support/raw-stream.js";
 import { type RelayWorld, startRelayWorld } from "../relay/support/relay-world.js";
 import { healthRequest, StreamReader, describe as show } from "../support/server.js";
 import { meaningful, type RelayPair, startRelayPair } from "./support/relay-pair.js";
-import { rawCall, requestBody, SUBSCRIBE } from "./support/relay-raw.js";
+import { type RawCall, rawCall, requestBody, SUBSCRIBE } from "./support/relay-raw.js";
 
 let world: RelayWorld | undefined;
 let pair: RelayPair | undefined;
@@ -81,7 +81,7 @@ describe("SPEC P2: requests the direct path leaves to connect-node get its answe
     for (const version of ["1.1", "2"] as const) {
       test(`${name} over HTTP/${version}`, async () => {
         pair ??= await startRelayPair();
-        const call = {
+        const call: RawCall = {
           http: version,
           method,
           path,
