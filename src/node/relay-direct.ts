@@ -58,6 +58,7 @@ export async function serveDirect(
     const { channel } = shared;
     stream.onEnd(() => channel.detach(stream));
     const head = await channel.attach(request, stream.signal, stream);
+    stream.attached();
     if (stream.ended) {
       channel.detach(stream);
       return;
@@ -74,7 +75,8 @@ class DirectStream implements RelaySink {
   /** Where frames go: the HTTP/2 stream itself, or the HTTP/1.1 response. */
   readonly #out: NodeJS.WritableStream & { destroyed?: boolean; writableEnded?: boolean };
   readonly #frame: (item: BufferItem) => Buffer;
-  readonly #controller = new AbortController();
+  /** Aborts a wait for the channel (or an unshared upstream stream); dropped once attached. */
+  #controller: AbortController | undefined = new AbortController();
   #cleanups: (() => void)[] = [];
   #cursor: BufferItem | undefined;
   #draining = false;
@@ -91,7 +93,13 @@ class DirectStream implements RelaySink {
   }
 
   get signal(): AbortSignal {
+    this.#controller ??= new AbortController();
     return this.#controller.signal;
+  }
+
+  /** Attached to its channel: nothing waits on the signal any more (a stream holds less). */
+  attached(): void {
+    if (!this.#ended) this.#controller = undefined;
   }
 
   get ended(): boolean {
@@ -173,7 +181,9 @@ class DirectStream implements RelaySink {
     if (res.destroyed || res.writableEnded) return;
     if (!this.#accepted && trailers) {
       // gRPC's trailers-only response: the status in the headers, no body.
-      res.writeHead(200, { "content-type": this.#protocol.contentType, ...trailers });
+      // The status may carry an upstream error's metadata (its response's content type too):
+      // this response's own content type wins.
+      res.writeHead(200, { ...trailers, "content-type": this.#protocol.contentType });
       res.end();
       return;
     }
@@ -215,7 +225,7 @@ class DirectStream implements RelaySink {
     if (this.#ended) return;
     this.#ended = true;
     this.#cursor = undefined;
-    this.#controller.abort();
+    this.#controller?.abort();
     const cleanups = this.#cleanups;
     this.#cleanups = [];
     for (const cleanup of cleanups) cleanup();

@@ -65,17 +65,24 @@ export function readRequest(req: Request, json: boolean): Promise<SubscribeReque
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const fail = (message: string) => {
+    // Every listener goes once the body is read: a long-lived stream keeps none of them.
+    const done = () => {
       req.off("data", onData);
       req.off("end", onEnd);
+      req.off("error", onError);
+    };
+    const fail = (message: string) => {
+      done();
       reject(new ConnectError(message, Code.InvalidArgument));
     };
+    const onError = () => fail("request aborted");
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > 5 + MAX_REQUEST_BYTES) fail("request message too large");
       else chunks.push(chunk);
     };
     const onEnd = () => {
+      done();
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       if (body.length < 5) return fail("protocol error: missing request message");
       if (body[0] !== 0) return fail("protocol error: compressed or unexpected request flags");
@@ -85,7 +92,10 @@ export function readRequest(req: Request, json: boolean): Promise<SubscribeReque
       try {
         resolve(
           json
-            ? fromJsonString(SubscribeRequestSchema, message.toString("utf8"))
+            ? // As connect-node's handler reads JSON: a field this build lacks is ignored.
+              fromJsonString(SubscribeRequestSchema, message.toString("utf8"), {
+                ignoreUnknownFields: true,
+              })
             : fromBinary(SubscribeRequestSchema, message),
         );
       } catch (error) {
@@ -94,7 +104,7 @@ export function readRequest(req: Request, json: boolean): Promise<SubscribeReque
     };
     req.on("data", onData);
     req.once("end", onEnd);
-    req.once("error", () => fail("request aborted"));
+    req.once("error", onError);
   });
 }
 

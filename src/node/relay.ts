@@ -166,6 +166,8 @@ export class Relay {
   readonly #direct: DirectHost = {
     admit: (req) => this.#admit(req.socket.remoteAddress || undefined),
     acquire: (request) => {
+      // The body may arrive after shutdown(): open nothing upstream then (SPEC S7).
+      if (this.#closed) throw new ConnectError(SHUTTING_DOWN_MESSAGE, Code.Unavailable);
       const topic = this.#topics.get(request.Topic);
       if (!topic) return undefined;
       const key = channelKey(request);

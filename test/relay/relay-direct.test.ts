@@ -7,12 +7,14 @@
  */
 import { once } from "node:events";
 import * as http2 from "node:http2";
-import { createClient } from "@connectrpc/connect";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { Code, createClient } from "@connectrpc/connect";
 import * as node from "@connectrpc/connect-node";
-import { type Event, StateChangeSubscription } from "react-submatview/gen";
+import { type Event, StateChangeSubscription, SubscribeRequestSchema } from "react-submatview/gen";
 import { afterEach, describe, expect, test } from "vitest";
+import { deferred } from "../support/deferred.js";
 import { healthRequest, StreamReader, describe as show } from "../support/server.js";
-import { RawStream } from "./support/raw-stream.js";
+import { enveloped, RawStream, rawCall } from "./support/raw-stream.js";
 import { type RelayWorld, startRelayWorld } from "./support/relay-world.js";
 
 let world: RelayWorld | undefined;
@@ -177,4 +179,66 @@ describe("SPEC L3: frames stay with their token", () => {
     }
     expect(world.relay.stats().upstreamStreams).toBe(2);
   }, 15_000);
+});
+
+describe("the direct path answers as connect-node's handler does (found in review)", () => {
+  test("a Connect JSON request with a field this build lacks is served, not refused (unknown fields ignored)", async () => {
+    world = await startRelayWorld();
+    world.upstream.catalog.register({ node: "n1", service: "web", id: "web-1" });
+    const json = JSON.stringify({
+      Topic: "ServiceHealth",
+      Unknown: 1,
+      NamedSubject: { Key: "web" },
+    });
+    const answer = await rawCall(
+      world.server.url,
+      "application/connect+json",
+      enveloped(Buffer.from(json)),
+      {
+        maxFrames: 2,
+      },
+    );
+    expect(answer.frames.map((f) => f.flags)).toEqual([0, 0]);
+    expect(JSON.parse(answer.frames[1]!.payload.toString()).EndOfSnapshot).toBe(true);
+  });
+
+  test("SPEC L3: a gRPC JSON client's trailers-only error keeps its content type, not the upstream response's", async () => {
+    world = await startRelayWorld();
+    // MeshConfig is not shared by the relay and not served upstream: InvalidArgument from there.
+    const json = JSON.stringify({ Topic: "MeshConfig", NamedSubject: { Key: "x" } });
+    const answer = await rawCall(
+      world.server.url,
+      "application/grpc+json",
+      enveloped(Buffer.from(json)),
+    );
+    expect(answer.headers["grpc-status"] ?? answer.trailers["grpc-status"]).toBe(
+      String(Code.InvalidArgument),
+    );
+    expect(answer.headers["content-type"]).toBe("application/grpc+json");
+  });
+
+  test("SPEC S7, L1: a request whose body arrives after shutdown() ends Unavailable and opens nothing upstream", async () => {
+    world = await startRelayWorld();
+    world.upstream.catalog.register({ node: "n1", service: "web", id: "web-1" });
+    const relay = world.relay;
+    const taken = deferred();
+    const serveDirect = relay.serveDirect.bind(relay);
+    relay.serveDirect = (req, res) => {
+      const handled = serveDirect(req, res);
+      taken.resolve();
+      return handled;
+    };
+    const message = toBinary(
+      SubscribeRequestSchema,
+      create(SubscribeRequestSchema, healthRequest("web")),
+    );
+    const answer = await rawCall(world.server.url, "application/grpc+proto", enveloped(message), {
+      bodyAfter: taken.promise.then(() => relay.shutdown()),
+    });
+    expect(answer.frames).toEqual([]);
+    expect(answer.headers["grpc-status"] ?? answer.trailers["grpc-status"]).toBe(
+      String(Code.Unavailable),
+    );
+    expect(relay.stats().upstreamStreams).toBe(0);
+  });
 });

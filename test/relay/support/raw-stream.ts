@@ -70,3 +70,76 @@ export class RawStream {
     });
   }
 }
+
+export interface RawAnswer {
+  readonly headers: http2.IncomingHttpHeaders;
+  /** Enveloped messages: flags and payload. */
+  readonly frames: { flags: number; payload: Buffer }[];
+  readonly trailers: http2.IncomingHttpHeaders;
+}
+
+/**
+ * One Subscribe call with `contentType` and a raw `body` (sent once `bodyAfter` settles), read
+ * to its end, or to `maxFrames` messages; fails after `deadlineMs`.
+ */
+export async function rawCall(
+  url: string,
+  contentType: string,
+  body: Buffer,
+  options: { bodyAfter?: Promise<unknown>; maxFrames?: number; deadlineMs?: number } = {},
+): Promise<RawAnswer> {
+  const session = http2.connect(url);
+  session.on("error", () => {});
+  try {
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/subscribe.StateChangeSubscription/Subscribe",
+      "content-type": contentType,
+      te: "trailers",
+    });
+    stream.on("error", () => {});
+    if (options.bodyAfter) void options.bodyAfter.then(() => stream.end(body));
+    else stream.end(body);
+    let headers: http2.IncomingHttpHeaders = {};
+    let trailers: http2.IncomingHttpHeaders = {};
+    const frames: RawAnswer["frames"] = [];
+    let pending = Buffer.alloc(0);
+    stream.on("response", (h) => {
+      headers = h;
+    });
+    stream.on("trailers", (t) => {
+      trailers = t;
+    });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error("no answer in time")),
+        options.deadlineMs ?? 5000,
+      );
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      stream.on("data", (chunk: Buffer) => {
+        pending = Buffer.concat([pending, chunk]);
+        while (pending.length >= 5 && pending.length >= 5 + pending.readUInt32BE(1)) {
+          const length = pending.readUInt32BE(1);
+          frames.push({ flags: pending[0]!, payload: pending.subarray(5, 5 + length) });
+          pending = pending.subarray(5 + length);
+        }
+        if (options.maxFrames !== undefined && frames.length >= options.maxFrames) done();
+      });
+      stream.once("close", done);
+    });
+    return { headers, frames, trailers };
+  } finally {
+    session.destroy();
+  }
+}
+
+/** `message` in the 5-byte envelope. */
+export function enveloped(message: Uint8Array): Buffer {
+  const body = Buffer.alloc(5 + message.length);
+  body.writeUInt32BE(message.length, 1);
+  body.set(message, 5);
+  return body;
+}
