@@ -3,7 +3,7 @@
  * `npm run bench` (BENCHMARKS.md, each figure a ratio against a baseline measured in the same
  * run) and as docs/RELAY-BENCHMARKS.md (every level of both sides).
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Chart, Figure, GroupResult } from "./lib/figures.js";
 import { figure } from "./lib/figures.js";
@@ -26,6 +26,23 @@ export interface RelayLevel {
   readonly failedStreams: number;
 }
 
+/**
+ * CPU of the serving process alone per event it delivered at a level (µs): the side's CPU over
+ * the deliveries its readers counted. Readers excluded, unlike bench/relay-cpu.ts.
+ */
+export const serverMicros = (l: RelayLevel) =>
+  l.deliveredPerSecond > 0 ? (l.cpuPercent * 10_000) / l.deliveredPerSecond : Number.NaN;
+
+/** The median of `serverMicros` over a side's levels with at least 1,000 streams. */
+export function serverMicrosMedian(r: RelayResults, side: "relay" | "floor"): number {
+  const values = r.levels
+    .filter((l) => l.side === side && l.streams >= 1_000)
+    .map(serverMicros)
+    .filter((x) => Number.isFinite(x))
+    .sort((a, b) => a - b);
+  return values.length > 0 ? Math.round(values[values.length >> 1]! * 100) / 100 : Number.NaN;
+}
+
 export interface RelayResults {
   readonly date: string;
   readonly machine: string;
@@ -43,6 +60,12 @@ export interface RelayResults {
 }
 
 const n = (x: number) => x.toLocaleString("en");
+
+/** The hand-written analysis, shared with BENCHMARKS.md (bench/notes/relay.md). */
+function note(root: string): string {
+  const path = join(root, "bench/notes/relay.md");
+  return existsSync(path) ? `\n## Analysis\n\n${readFileSync(path, "utf8").trim()}` : "";
+}
 
 export function relayGroup(r: RelayResults): GroupResult {
   const idle = r.levels.find((l) => l.side === "relay" && l.streams === 0);
@@ -66,6 +89,12 @@ export function relayGroup(r: RelayResults): GroupResult {
       "µs",
       { name: "bare node:http2 floor, same bytes", value: r.cpu.floorMicrosPerDelivery },
       { ratioAtMost: 2 },
+    ),
+    figure(
+      "CPU per delivered event in the serving process alone (median of levels ≥ 1,000 streams)",
+      serverMicrosMedian(r, "relay"),
+      "µs",
+      { name: "bare node:http2 floor", value: serverMicrosMedian(r, "floor") },
     ),
     figure(
       `streams held at p99 added < 50 ms, ${r.eventsPerSecondPerKey} events/s per key, relay`,
@@ -122,7 +151,7 @@ export function writeRelayDoc(root: string, r: RelayResults): void {
   const rows = r.levels
     .map(
       (l) =>
-        `| ${n(l.streams)} | ${l.side} | ${l.p50Ms} / ${l.p99Ms} | ${l.side === "relay" ? `${l.directP50Ms} / ${l.directP99Ms}` : "—"} | ${l.addedP99Ms} | ${l.cpuPercent} % | ${n(l.deliveredPerSecond)} | ${l.failedStreams} |`,
+        `| ${n(l.streams)} | ${l.side} | ${l.p50Ms} / ${l.p99Ms} | ${l.side === "relay" ? `${l.directP50Ms} / ${l.directP99Ms}` : "—"} | ${l.addedP99Ms} | ${l.cpuPercent} % | ${n(l.deliveredPerSecond)} | ${Number.isFinite(serverMicros(l)) ? serverMicros(l).toFixed(1) : "—"} | ${l.failedStreams} |`,
     )
     .join("\n");
   const c = r.cpu;
@@ -148,8 +177,8 @@ relay and straight from the upstream from the moment of publishing, the floor's 
 timestamp it writes as the event's index. "Added p99" is relay p99 − direct p99 in the same
 window; for the floor, its own p99.
 
-| downstream streams | side | p50 / p99 (ms) | direct p50 / p99 (ms) | added p99 (ms) | side's CPU (one core = 100 %) | delivered events/s | failed streams |
-|---:|---|---:|---:|---:|---:|---:|---:|
+| downstream streams | side | p50 / p99 (ms) | direct p50 / p99 (ms) | added p99 (ms) | side's CPU (one core = 100 %) | delivered events/s | side's CPU per delivery (µs) | failed streams |
+|---:|---|---:|---:|---:|---:|---:|---:|---:|
 ${rows}
 
 - **Capacity at p99 < 50 ms** (${r.eventsPerSecondPerKey} events/s per key): relay **${n(r.capacity.relay)}** downstream
@@ -165,7 +194,7 @@ ${rows}
 - **One upstream stream per key** (SPEC L1): ${n(r.checkStreams)} downstream streams on ${r.keys} keys → ${r.upstreamStreams} upstream
   streams, and every stream received every event exactly (counted with publishing paused).
 
-See \`bench/notes/relay.md\` (in BENCHMARKS.md) for what the figures mean and where the time goes.
+${note(root)}
 `,
   );
 }

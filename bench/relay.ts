@@ -12,7 +12,7 @@
  * Full runs write bench/relay-results.json and docs/RELAY-BENCHMARKS.md.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,6 +34,15 @@ import {
 import { type RelayLevel, type RelayResults, relayGroup, writeRelayDoc } from "./relay-report.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+if (process.env.RELAY_FROM_RESULTS === "1") {
+  // Re-renders docs/RELAY-BENCHMARKS.md and the group from bench/relay-results.json.
+  const saved = JSON.parse(readFileSync(join(root, "bench/relay-results.json"), "utf8"));
+  writeRelayDoc(root, saved as RelayResults);
+  const target = process.argv[2];
+  if (target && !target.startsWith("--"))
+    writeFileSync(target, JSON.stringify(relayGroup(saved as RelayResults), null, 2));
+  process.exit(0);
+}
 const quick = process.env.BENCH_QUICK === "1" || process.argv.includes("--quick");
 const out = process.argv[2]?.startsWith("--") ? undefined : process.argv[2];
 const WINDOW_MS = quick ? 1_000 : 5_000;
