@@ -36,6 +36,9 @@ export class BlockingObserver<TResult, TSelected> {
   readonly #minIndex: bigint;
   readonly #timeoutMs: number | undefined;
   #select: ((value: TResult) => TSelected) | undefined;
+  /** The latest fetch result, and the one `#result` was derived from (none yet: loading). */
+  #raw: Published<TResult> | undefined;
+  #derived: Published<TResult> | undefined;
   #result: BlockingResult<TSelected> = BLOCKING_LOADING;
 
   constructor(
@@ -70,7 +73,34 @@ export class BlockingObserver<TResult, TSelected> {
     this.#select = select;
   }
 
-  getSnapshot = (): BlockingResult<TSelected> => this.#result;
+  /**
+   * The latest result, its slice selected on first read: a `select` that throws throws here,
+   * in the render, to the error boundary (as in live mode), and again on the next read — never
+   * an unhandled rejection that ends the loop silently.
+   */
+  getSnapshot = (): BlockingResult<TSelected> => {
+    const raw = this.#raw;
+    if (raw === this.#derived) return this.#result;
+    const select = this.#select;
+    const { r, status, resets } = raw!;
+    const data =
+      r.value === undefined
+        ? undefined
+        : select
+          ? select(r.value)
+          : (r.value as unknown as TSelected);
+    this.#derived = raw;
+    this.#result = {
+      data,
+      index: r.index,
+      status,
+      error: r.error,
+      isLoading: isLoadingState(r),
+      resets,
+      notModified: r.notModified ?? false,
+    };
+    return this.#result;
+  };
 
   subscribe = (listener: () => void): (() => void) => {
     const controller = new AbortController();
@@ -82,22 +112,7 @@ export class BlockingObserver<TResult, TSelected> {
     let resets = 0;
     const publish = (r: FetchResult<TResult>, status: ViewResult<TSelected>["status"]) => {
       if (r.reset) resets++;
-      const select = this.#select;
-      const data =
-        r.value === undefined
-          ? undefined
-          : select
-            ? select(r.value)
-            : (r.value as unknown as TSelected);
-      this.#result = {
-        data,
-        index: r.index,
-        status,
-        error: r.error,
-        isLoading: isLoadingState(r),
-        resets,
-        notModified: r.notModified ?? false,
-      };
+      this.#raw = { r, status, resets };
       listener();
     };
     const timeoutMs = this.#timeoutMs;
@@ -121,6 +136,13 @@ export class BlockingObserver<TResult, TSelected> {
       if (!r.error && !r.notModified) next = r.index;
     }
   }
+}
+
+/** One published fetch result, before its slice is selected. */
+interface Published<TResult> {
+  readonly r: FetchResult<TResult>;
+  readonly status: ViewResult<unknown>["status"];
+  readonly resets: number;
 }
 
 function stuckMessage(minIndex: bigint, index: bigint): string {

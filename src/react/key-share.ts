@@ -12,6 +12,9 @@ import type {
 import { scheduleTask, subscribeCoalesced } from "../core/schedule-task.js";
 import { SelectedResult, type ViewResult } from "./view-result.js";
 
+/** The longest delay `setTimeout` takes (a longer one, Infinity included, fires at once). */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
 /** How long an entry outlives a settled suspension, so the retry render finds it (SPEC H2). */
 const SUSPENSE_GRACE_MS = 1_000;
 
@@ -108,34 +111,42 @@ export class KeyShare<TResult> {
   }
 
   /** `useSyncExternalStore`'s subscribe for a component with no options of its own. */
-  readonly subscribe = (listener: () => void): (() => void) => {
-    const added = this.add(listener);
+  readonly subscribe = (listener: () => void): (() => void) =>
     // React re-reads getSnapshot after subscribing: a change since the render is not lost.
-    return () => this.remove(added, undefined);
-  };
+    this.add(listener);
 
   /** `useSyncExternalStore`'s getSnapshot for a component with no options of its own. */
   readonly getSnapshot = (): ViewResult<TResult> => this.#plain.derive(this.state);
 
   /**
-   * Adds a listener; the first one takes the lease. Returns the function to pass to
-   * {@link remove} (the listener itself, or a wrapper when it was already added).
+   * Adds a listener; the first one takes the lease. Returns the function that removes it,
+   * called with the `idleTtlMs` the leaving component asks for (R4).
+   *
+   * A share a render created may have left its table (nobody joined it for a task: a
+   * time-sliced render, a Suspense retry) while another took its place: the listener then
+   * joins that one, so a key keeps one lease however the render went. A listener joining a
+   * lease whose materializer a terminal error stopped is the next request of R5: a fresh
+   * materializer replaces it, and the current listeners follow it.
    */
-  add(listener: () => void): () => void {
+  add(listener: () => void): (idleTtlMs?: number) => void {
+    const key = this.#request.key;
+    const current = this.#table.get(key) as KeyShare<TResult> | undefined;
+    if (current !== undefined && current !== this) return current.add(listener);
+    if (current === undefined) this.#table.set(key, this);
     const added = this.#listeners.has(listener) ? () => listener() : listener;
-    // Left the table (no holder for a task) while a render kept it: back in, it holds again.
-    if (!this.#table.has(this.#request.key)) this.#table.set(this.#request.key, this);
     if (!this.#lease) {
       const lease = this.#registry.acquire(this.#request);
       this.#lease = lease;
       this.#unwatch = this.#watch(lease);
+    } else if (this.#lease.materializer.stopped) {
+      this.#renew(this.#lease);
     }
     this.#listeners.add(added);
-    return added;
+    return (idleTtlMs) => this.#remove(added, idleTtlMs);
   }
 
   /** Removes a listener that asked for `idleTtlMs`; the last one releases the lease (R4). */
-  remove(added: () => void, idleTtlMs: number | undefined): void {
+  #remove(added: () => void, idleTtlMs: number | undefined): void {
     if (!this.#listeners.delete(added)) return;
     const now = currentTask();
     if (this.#leavingTask !== now) {
@@ -155,7 +166,9 @@ export class KeyShare<TResult> {
     this.#unwatch = undefined;
     this.leaveIfUnused();
     const keepMs = this.#leavingTtlMs;
-    lease?.release(keepMs === undefined ? undefined : { keepMs });
+    // setTimeout fires at once for a delay above 2^31 - 1 ms: Infinity or 30 days would close
+    // the stream after 1 ms. The longest delay a timer takes (~24.8 days) is the longest kept.
+    lease?.release(keepMs === undefined ? undefined : { keepMs: Math.min(keepMs, MAX_DELAY_MS) });
   }
 
   /**
@@ -203,6 +216,11 @@ export class KeyShare<TResult> {
     if (this.#lease !== stopped) return;
     const current = this.#registry.peek(this.#request);
     if (!current || current.status === "failed") return;
+    this.#renew(stopped);
+  }
+
+  /** Moves every listener from a stopped lease to a fresh one (R5), and tells them. */
+  #renew(stopped: Lease<TResult>): void {
     this.#unwatch?.();
     const lease = this.#registry.acquire(this.#request);
     this.#lease = lease;

@@ -55,10 +55,10 @@ export class ViewObserver<TResult, TSelected> extends SelectedResult<TResult, TS
   get subscribe(): (listener: () => void) => () => void {
     this.#subscribe ??= (listener) => {
       const share = this.#keyShare();
-      const added = share.add(listener);
+      const leave = share.add(listener);
       // A change between render and subscribe must not be lost (STYLE 5).
       if (share.state !== this.lastState) listener();
-      return () => share.remove(added, this.#idleTtlMs);
+      return () => leave(this.#idleTtlMs);
     };
     return this.#subscribe;
   }

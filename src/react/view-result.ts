@@ -54,8 +54,8 @@ export class SelectedResult<TResult, TSelected> {
   /** The result for `state` (`undefined`: no entry yet, loading). */
   derive(state: MaterializerState<TResult> | undefined): ViewResult<TSelected> {
     if (state === this.lastState) return this.result;
-    this.lastState = state;
     if (!state) {
+      this.lastState = state;
       this.result = LOADING;
       this.selected = false;
       return this.result;
@@ -76,6 +76,9 @@ export class SelectedResult<TResult, TSelected> {
         index = state.index;
       }
     }
+    // Only once `select` returned: one that throws throws again on the next read (the render
+    // reaches the error boundary) instead of leaving the previous slice shown as current.
+    this.lastState = state;
     // From the entry's state, never from the slice: a `select` may return undefined (SPEC H2).
     const isLoading = isLoadingState(state);
     if (
