@@ -1,0 +1,59 @@
+/**
+ * Review of the relay's direct Subscribe path (09bb29f): a reader stalled for longer than the
+ * relay's history keeps (`historySize`), over real sockets on 127.0.0.1 (SPEC L2, P5, S4). Read
+ * again, it gets every event once, in order (its cursor pins what it has not read); had it
+ * given up and resumed at its last index instead, it gets NewSnapshotToFollow and a snapshot
+ * at the relay's index: never a gap, never a duplicate.
+ */
+import * as http2 from "node:http2";
+import { afterEach, describe, expect, test } from "vitest";
+import { RawStream } from "../relay/support/raw-stream.js";
+import { type RelayWorld, startRelayWorld } from "../relay/support/relay-world.js";
+import { healthRequest, describe as show } from "../support/server.js";
+
+let world: RelayWorld | undefined;
+const sessions: http2.ClientHttp2Session[] = [];
+afterEach(async () => {
+  for (const session of sessions.splice(0)) session.destroy();
+  await world?.close();
+  world = undefined;
+});
+
+function connect(url: string): http2.ClientHttp2Session {
+  const session = http2.connect(url);
+  session.on("error", () => {});
+  sessions.push(session);
+  return session;
+}
+
+describe("SPEC L2, P5: a reader stalled past the relay's history", () => {
+  test("read again, it gets every event once, in order; a resume at its last index gets NewSnapshotToFollow and the current state", async () => {
+    world = await startRelayWorld({ historySize: 8 });
+    const { catalog } = world.upstream;
+    catalog.register({ node: "n1", service: "web", id: "web-1" });
+    const session = connect(world.server.url);
+    const slow = new RawStream(session, healthRequest("web"));
+    await slow.waitFor(2);
+    slow.stream.pause();
+    const fast = new RawStream(connect(world.server.url), healthRequest("web"));
+    await fast.waitFor(2);
+    const indexes: bigint[] = [];
+    for (let i = 0; i < 3000; i++) {
+      indexes.push(catalog.setStatus("n1", "web-1", i % 2 ? "warning" : "passing"));
+    }
+    await fast.waitFor(2 + indexes.length);
+    expect(slow.events.length).toBeLessThan(2 + indexes.length); // stalled past 8 kept items
+    const lastSeen = slow.events.at(-1)!.Index;
+    // Another client that gave up at the same point resumes at its last index.
+    const resumed = new RawStream(session, healthRequest("web", { Index: lastSeen }));
+    const head = await resumed.waitFor(3);
+    expect(head.map(show)).toEqual([
+      "0:NewSnapshotToFollow",
+      `${indexes.at(-1)}:reg:web-1`,
+      `${indexes.at(-1)}:EndOfSnapshot`,
+    ]);
+    slow.stream.resume();
+    const all = await slow.waitFor(2 + indexes.length);
+    expect(all.slice(2).map((e) => e.Index)).toEqual(indexes);
+  }, 30_000);
+});
