@@ -210,8 +210,15 @@ class DirectStream implements RelaySink {
       this.#finish();
       return false;
     }
-    this.#accept(false);
-    if (out.write(chunk)) return true;
+    try {
+      this.#accept(false);
+      if (out.write(chunk)) return true;
+    } catch {
+      // A response that failed under us (it runs inside the upstream's delivery to every
+      // stream of the key): this stream ends, the others and the upstream go on.
+      this.#finish();
+      return false;
+    }
     this.#draining = true;
     out.once("drain", () => {
       this.#draining = false;

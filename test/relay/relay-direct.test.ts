@@ -242,3 +242,40 @@ describe("the direct path answers as connect-node's handler does (found in revie
     expect(relay.stats().upstreamStreams).toBe(0);
   });
 });
+
+describe("SPEC L1: one stream's failure stays with that stream", () => {
+  test("a response whose write throws during the fan-out ends alone: the next stream still gets the event, upstream stays", async () => {
+    world = await startRelayWorld();
+    const { catalog, publisher } = world.upstream;
+    catalog.register({ node: "n1", service: "web", id: "web-1" });
+    const relay = world.relay;
+    const serveDirect = relay.serveDirect.bind(relay);
+    let first = true;
+    relay.serveDirect = (req, res) => {
+      if (first && "stream" in res) {
+        first = false;
+        // This stream's live writes throw (its snapshot goes out as one write before them).
+        const stream = res.stream;
+        const write = stream.write.bind(stream);
+        let writes = 0;
+        stream.write = ((chunk: Buffer) => {
+          if (++writes > 1) throw new Error("write failed under the relay");
+          return write(chunk);
+        }) as typeof stream.write;
+      }
+      return serveDirect(req, res);
+    };
+    const failing = new RawStream(connect(world.server.url), healthRequest("web"));
+    await failing.waitFor(2);
+    const next = world.open(healthRequest("web"), "grpc"); // after it in the key's fan-out
+    await next.snapshot();
+    const index = catalog.setStatus("n1", "web-1", "critical");
+    // Bounded: without the guard this event reached `next` only with the key's next event.
+    const deadline = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error("the event never reached the next stream")), 3000),
+    );
+    expect((await Promise.race([next.next(), deadline])).Index).toBe(index);
+    expect(publisher.stats().subscribers).toBe(1); // no upstream resubscription either
+    expect(relay.stats().downstreamStreams).toBe(1);
+  }, 15_000);
+});
