@@ -7,6 +7,9 @@ import type { Materializer } from "./materializer.js";
 import type { EntryObserver, Lease, RegistryEntry, RegistryStats } from "./registry-entry.js";
 import type { Logger, Timers } from "./types.js";
 
+/** The longest delay a timer holds: browsers and Node run a longer one after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface RegistryEntriesOptions {
   /** The registry's idle TTL (R4); an entry's reader may ask for a longer one. */
   readonly idleTtlMs: number;
@@ -182,15 +185,27 @@ export class RegistryEntries {
     this.expireLater(entry, keepMs);
   }
 
-  /** Evicts an unreferenced entry after its idle TTL, or `atLeastMs` (R4); `acquire` cancels it. */
+  /**
+   * Evicts an unreferenced entry after its idle TTL, or `atLeastMs` (R4); `acquire` cancels it.
+   * `Infinity` keeps the entry until it is referenced again or the registry is disposed; a TTL
+   * past what a timer can hold (2^31 - 1 ms, which browsers and Node take as 1 ms) is waited
+   * out in steps.
+   */
   expireLater(entry: RegistryEntry, atLeastMs = 0): void {
     const ttl = Math.max(entry.idleTtlMs ?? this.#options.idleTtlMs, atLeastMs);
     entry.idleExpiresAt = Date.now() + ttl;
+    if (ttl !== Number.POSITIVE_INFINITY) this.#expireIn(entry, ttl);
+  }
+
+  #expireIn(entry: RegistryEntry, ms: number): void {
+    const step = Math.min(ms, MAX_TIMER_MS);
     entry.expiry = this.#options.timers.setTimeout(() => {
       entry.expiry = undefined;
       // Re-check on expiry: a reference taken meanwhile keeps the entry (TanStack's optionalRemove).
-      if (entry.refs === 0) this.evict(entry);
-    }, ttl);
+      if (entry.refs !== 0) return;
+      if (ms > step) this.#expireIn(entry, ms - step);
+      else this.evict(entry);
+    }, step);
   }
 
   evict(entry: RegistryEntry): void {
