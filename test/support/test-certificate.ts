@@ -54,9 +54,11 @@ export function createTestCertificate(commonName = "react-submatview test"): Tes
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const spki = publicKey.export({ type: "spki", format: "der" });
   const now = Date.now();
-  // A positive serial: clear the top bit of the first byte.
+  // A positive serial in minimal DER: top bit clear (positive) and the next one set, so the
+  // first byte is never 0x00 — a leading zero byte before one < 0x80 is padding that OpenSSL
+  // rejects (ERR_OSSL_ASN1_ILLEGAL_PADDING), which made about 1 run in 256 fail to start.
   const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f;
+  serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x40;
   const subjectAltName = sequence(
     der(0x87, Buffer.from([127, 0, 0, 1])), // iPAddress
     der(0x82, Buffer.from("localhost", "ascii")), // dNSName
