@@ -12,9 +12,6 @@ import type {
 import { scheduleTask, subscribeCoalesced } from "../core/schedule-task.js";
 import { SelectedResult, type ViewResult } from "./view-result.js";
 
-/** The longest delay `setTimeout` takes (a longer one, Infinity included, fires at once). */
-const MAX_DELAY_MS = 2 ** 31 - 1;
-
 /** How long an entry outlives a settled suspension, so the retry render finds it (SPEC H2). */
 const SUSPENSE_GRACE_MS = 1_000;
 
@@ -166,9 +163,8 @@ export class KeyShare<TResult> {
     this.#unwatch = undefined;
     this.leaveIfUnused();
     const keepMs = this.#leavingTtlMs;
-    // setTimeout fires at once for a delay above 2^31 - 1 ms: Infinity or 30 days would close
-    // the stream after 1 ms. The longest delay a timer takes (~24.8 days) is the longest kept.
-    lease?.release(keepMs === undefined ? undefined : { keepMs: Math.min(keepMs, MAX_DELAY_MS) });
+    // Any length, Infinity included: the registry waits out a TTL past a timer's range (R4).
+    lease?.release(keepMs === undefined ? undefined : { keepMs });
   }
 
   /**
