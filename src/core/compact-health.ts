@@ -125,7 +125,9 @@ export class HealthCompactor {
       Name: this.#s(c.Name),
       Status: this.#s(c.Status),
       Notes: this.#s(c.Notes),
-      Output: this.#s(c.Output),
+      // Free text that often names the instance (a URL, an address, a time): not interned, or a
+      // small view whose checks report changing output would fill the table with stale strings.
+      Output: c.Output,
       ServiceID: service && c.ServiceID === service.ID ? service.ID : c.ServiceID,
       ServiceName: this.#s(c.ServiceName),
       ServiceTags:

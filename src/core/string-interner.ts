@@ -9,8 +9,8 @@
  * as is; one found in the old one moves to the young one. When the young one fills up it
  * becomes the old one and the former old one is dropped, so strings still in use survive and a
  * churn of unique strings (node addresses, check output) cannot grow the table past
- * `2 × limit`. Strings longer than `maxLength` pass through: hashing them costs more than they
- * are likely to save.
+ * `2 × limit` (about 0.3 MB at most). Strings longer than `maxLength` pass through: hashing
+ * them costs more than they are likely to save.
  */
 export class StringInterner {
   readonly #limit: number;
@@ -18,7 +18,7 @@ export class StringInterner {
   #young = new Map<string, string>();
   #old = new Map<string, string>();
 
-  constructor(limit = 4096, maxLength = 256) {
+  constructor(limit = 1024, maxLength = 128) {
     this.#limit = limit;
     this.#maxLength = maxLength;
   }
