@@ -1,6 +1,8 @@
+import { create } from "@bufbuild/protobuf";
 import { serviceHealthRequest, serviceListRequest, tokenHash } from "react-submatview/core";
-import { Topic } from "react-submatview/gen";
+import { type Event, EventSchema, Topic } from "react-submatview/gen";
 import { describe, expect, test } from "vitest";
+import { ev } from "../support/pushable-client.js";
 
 describe("SPEC R1: request keys", () => {
   test("equal requests have equal keys, however their options are ordered", () => {
@@ -76,5 +78,27 @@ describe("SPEC R1: request keys", () => {
     serviceHealthRequest({ service: "web" }); // an equal-looking request already cached
     expect(() => serviceHealthRequest({ service: "web", filter: () => true })).toThrow(/filterKey/);
     expect(() => serviceHealthRequest({ service: "" })).toThrow(/`service` is required/);
+  });
+});
+
+describe("serviceHealthRequest({ compact: false }) (SPEC R1, V2)", () => {
+  test("keeps the decoded messages as they are, under a key of its own", () => {
+    const compact = serviceHealthRequest({ service: "web" });
+    const asDecoded = serviceHealthRequest({ service: "web", compact: false });
+    expect(serviceHealthRequest({ service: "web", compact: true }).key).toBe(compact.key);
+    expect(asDecoded.key).not.toBe(compact.key);
+
+    const nodeOf = (event: Event) =>
+      event.Payload.case === "ServiceHealth" ? event.Payload.value.CheckServiceNode : undefined;
+    const decoded = create(EventSchema, ev.register(3n, "n1", "web-1"));
+    const original = nodeOf(decoded);
+    asDecoded.createView().prepare?.(decoded);
+    expect(nodeOf(decoded)).toBe(original);
+
+    const copied = create(EventSchema, ev.register(3n, "n1", "web-1"));
+    const before = nodeOf(copied);
+    compact.createView().prepare?.(copied);
+    expect(nodeOf(copied)).not.toBe(before);
+    expect(nodeOf(copied)).toEqual(before);
   });
 });
