@@ -68,8 +68,13 @@ export class BlockingObserver<TResult, TSelected> {
     );
   }
 
-  /** The latest `select`, applied to each result as it arrives. */
+  /**
+   * The latest `select` of a render: a new one re-derives the current result (a select that
+   * depends on props shows the new prop's slice at once, as in live mode), without restarting
+   * the loop.
+   */
   setOptions(select: ((value: TResult) => TSelected) | undefined): void {
+    if (select !== this.#select) this.#derived = undefined;
     this.#select = select;
   }
 

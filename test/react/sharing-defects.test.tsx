@@ -1,6 +1,7 @@
 // Defects of the per-key sharing (363aab2) found in review, each failing before its fix:
 // R5's next request on a shared stopped key, a throwing `select` (live and blocking), an
-// idleTtlMs beyond setTimeout's range, and a time-sliced render that split a key's lease.
+// idleTtlMs beyond setTimeout's range, a time-sliced render that split a key's lease, and a
+// blocking-mode select that depends on props.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { act, render } from "@testing-library/react";
 import { Component, type ReactNode, startTransition, useEffect } from "react";
@@ -10,6 +11,7 @@ import {
   type ServiceHealthResult,
   serviceHealthRequest,
   type Timers,
+  useBlockingQuery,
   useMaterializedView,
 } from "react-submatview";
 import { describe, expect, test } from "vitest";
@@ -201,5 +203,44 @@ describe("SPEC R4, H5: one lease per key under a time-sliced transition render",
       env.IS_REACT_ACT_ENVIRONMENT = true;
       act(() => root.unmount());
     }
+  });
+});
+
+describe("SPEC H2, H3: a select that depends on props, in blocking mode", () => {
+  test("a new select shows the new prop's slice of the current result at once, without a new query", async () => {
+    const { client, registry } = bed();
+    const statusOf = (node: string) => (r: ServiceHealthResult) =>
+      r.nodes.find((n) => n.Node?.Node === node)?.Checks[0]?.Status ?? "absent";
+    function Mode({ node }: { node: string }) {
+      const r = useMaterializedView(web, { minIndex: 0n, select: statusOf(node) });
+      return `mode:${r.data} `;
+    }
+    function Hook({ node }: { node: string }) {
+      const r = useBlockingQuery(web, { select: statusOf(node) });
+      return `hook:${r.data}`;
+    }
+    const app = (node: string) =>
+      withRegistry(
+        registry,
+        <>
+          <Mode node={node} />
+          <Hook node={node} />
+        </>,
+      );
+    const view = render(app("n1"));
+    const stream = await client.next();
+    stream.push(
+      ev.register(2n, "n1", "web-1", { status: "passing" }),
+      ev.register(2n, "n2", "web-2", { status: "critical" }),
+      ev.end(2n),
+    );
+    await stream.drained();
+    await nextTask();
+    await nextTask();
+    expect(view.container.textContent).toBe("mode:passing hook:passing");
+    // No new event: both loops wait for an index above 2; only the select changed.
+    view.rerender(app("n2"));
+    expect(view.container.textContent).toBe("mode:critical hook:critical");
+    expect(client.streams).toHaveLength(1);
   });
 });
