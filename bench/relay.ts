@@ -46,9 +46,9 @@ if (process.env.RELAY_FROM_RESULTS === "1") {
 const quick = process.env.BENCH_QUICK === "1" || process.argv.includes("--quick");
 const out = process.argv[2]?.startsWith("--") ? undefined : process.argv[2];
 const WINDOW_MS = quick ? 1_000 : 5_000;
-const LEVELS = quick ? [0, 200] : [0, 1_000, 2_500, 5_000, 7_500, 10_000, 15_000, 20_000];
+const LEVELS = quick ? [200] : [0, 1_000, 2_500, 5_000, 7_500, 10_000, 15_000, 20_000];
 const CHECK_STREAMS = quick ? 200 : 1_000;
-const MEMORY_STREAMS = quick ? 200 : 1_000;
+const MEMORY_STREAMS = quick ? 100 : 1_000;
 const PROBES = KEYS;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const broken = (message: string): never => {
@@ -224,7 +224,7 @@ await floor.ask("resume");
 ticking = true;
 console.log(`memory per stream: ${JSON.stringify(memory)}`);
 
-const cpu = cpuComparison(quick ? 200 : 1_000, quick ? 10 : 40, quick ? 1 : 3);
+const cpu = cpuComparison(quick ? 100 : 1_000, quick ? 10 : 40, quick ? 1 : 3);
 console.log(JSON.stringify(cpu));
 const capacity = (name: "relay" | "floor") =>
   levels.filter((l) => l.side === name && l.addedP99Ms < 50 && l.failedStreams === 0).at(-1)
