@@ -248,7 +248,8 @@ describe("SPEC R4-R6: lifetimes", () => {
     await setup();
     const w = watch();
     const list = watch(serviceListRequest() as never);
-    await w.until((s) => s.index === 2n);
+    // Both streams open before the count below (a notify no longer waits for another task).
+    await Promise.all([w.until((s) => s.index === 2n), list.until((s) => s.index > 0n)]);
     const lease = registry.acquire(web());
     const idle = registry.acquire(serviceHealthRequest({ service: "db" }));
     idle.release();
