@@ -7,72 +7,29 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { base64Encode } from "@bufbuild/protobuf/wire";
 import {
   type MaterializedRequest,
-  Materializer,
   MaterializerRegistry,
   ProtocolError,
-  RetryWaiter,
-  type View,
 } from "react-submatview/core";
 import {
-  CatalogOp,
   type Event,
   EventBatchSchema,
   EventSchema,
   SubscribeRequestSchema,
   Topic,
 } from "react-submatview/gen";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { ManualTimers } from "../support/manual-timers.js";
 import { ev, PushableClient } from "../support/pushable-client.js";
-import { startView } from "../support/view-harness.js";
+import {
+  DumpingView,
+  foreign,
+  type Ids,
+  idsMaterializer,
+  PlainView,
+  stoppedAfterEach,
+} from "./support/ids-view.js";
 
-interface Ids {
-  readonly ids: readonly string[];
-  readonly index: bigint;
-}
-
-/** Not all-or-nothing: applies event by event, throws on a foreign payload part-way through. */
-class PlainView implements View<Ids> {
-  readonly ids = new Set<string>();
-  /** Events handed to `update` (replays included). */
-  eventsSeen = 0;
-  update(batch: readonly Event[]): void {
-    for (const event of batch) {
-      this.eventsSeen++;
-      if (event.Payload.case !== "ServiceHealth") throw new Error("plain view: bad payload");
-      const id = event.Payload.value.CheckServiceNode?.Service?.ID ?? "";
-      if (event.Payload.value.Op === CatalogOp.Deregister) this.ids.delete(id);
-      else this.ids.add(id);
-    }
-  }
-  result(index: bigint): Ids {
-    return { ids: [...this.ids].sort(), index };
-  }
-  reset(): void {
-    this.ids.clear();
-  }
-}
-
-/** The same view with `snapshotEvents` (the journal folds into it). */
-class DumpingView extends PlainView {
-  dumps = 0;
-  snapshotEvents(): Event[] {
-    this.dumps++;
-    return [...this.ids].map((id) => create(EventSchema, ev.register(0n, `node-${id}`, id)));
-  }
-}
-
-let stop: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await stop?.();
-  stop = undefined;
-});
-
-function start<TView extends View<Ids>>(view: TView) {
-  const h = startView(view);
-  stop = h.stop;
-  return h;
-}
+const { slot, start, run } = stoppedAfterEach();
 
 describe("SPEC M4, M5, H4: failures around the journal and the seed (defects)", () => {
   test("M4/M5: a view whose snapshotEvents() throws at a fold never stays ahead of the materializer's index", async () => {
@@ -106,35 +63,14 @@ describe("SPEC M4, M5, H4: failures around the journal and the seed (defects)", 
 
   test("M5, H4: a dehydrated seed a non-atomic view rejected half-way leaves no trace in the first streamed snapshot", async () => {
     const view = new PlainView();
-    const client = new PushableClient();
-    const timers = new ManualTimers();
-    const m = new Materializer<Ids>({
-      view,
-      client,
-      timers,
-      waiter: new RetryWaiter({ timers, random: () => 0 }),
-      request: (index) =>
-        create(SubscribeRequestSchema, {
-          Topic: Topic.ServiceHealth,
-          Index: index,
-          Subject: { case: "WildcardSubject", value: true },
-        }),
-    });
+    const { materializer: m, client } = idsMaterializer(view);
     const bad = [
       create(EventSchema, ev.register(5n, "node-ghost", "ghost")),
-      create(EventSchema, {
-        Index: 5n,
-        Payload: { case: "Service", value: { Op: CatalogOp.Register, Name: "x" } },
-      }),
+      create(EventSchema, foreign(5n)),
     ];
     // What the registry's DehydratedSeeds does: a bad seed is logged and ignored.
     expect(() => m.seed(bad, 5n)).toThrow(ProtocolError);
-    const controller = new AbortController();
-    const done = m.run(controller.signal);
-    stop = () => {
-      controller.abort();
-      return done;
-    };
+    run(m);
     const stream = await client.next();
     expect(stream.request.Index).toBe(0n);
     stream.push(ev.register(9n, "node-real", "real"), ev.end(9n));
@@ -156,10 +92,7 @@ describe("SPEC M4, M5, H4: failures around the journal and the seed (defects)", 
     };
     const events = [
       create(EventSchema, ev.register(5n, "node-ghost", "ghost")),
-      create(EventSchema, {
-        Index: 5n,
-        Payload: { case: "Service", value: { Op: CatalogOp.Register, Name: "x" } },
-      }),
+      create(EventSchema, foreign(5n)),
     ];
     const bytes = toBinary(EventBatchSchema, create(EventBatchSchema, { Events: events }));
     const client = new PushableClient();
@@ -169,7 +102,7 @@ describe("SPEC M4, M5, H4: failures around the journal and the seed (defects)", 
       logger: { warn: () => {} },
       dehydratedState: { entries: [{ key: request.key, index: "5", events: base64Encode(bytes) }] },
     });
-    stop = async () => registry.dispose();
+    slot.stop = async () => registry.dispose();
     const lease = registry.acquire(request);
     const stream = await client.next();
     expect(stream.request.Index).toBe(0n);

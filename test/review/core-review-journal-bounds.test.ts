@@ -4,88 +4,21 @@
  * a rollback and a stop).
  */
 import { create } from "@bufbuild/protobuf";
-import { MaterializerClosedError, ProtocolError, type View } from "react-submatview/core";
-import { CatalogOp, type Event, EventSchema } from "react-submatview/gen";
-import { afterEach, describe, expect, test } from "vitest";
+import { MaterializerClosedError, ProtocolError } from "react-submatview/core";
+import { EventSchema } from "react-submatview/gen";
+import { describe, expect, test } from "vitest";
 import { ViewKeeper } from "../../src/core/view-keeper.js";
-import { ev, type PushableClient } from "../support/pushable-client.js";
-import { startView } from "../support/view-harness.js";
+import { ev } from "../support/pushable-client.js";
+import {
+  DumpingView,
+  grow,
+  type Ids,
+  PlainView,
+  poison,
+  stoppedAfterEach,
+} from "./support/ids-view.js";
 
-interface Ids {
-  readonly ids: readonly string[];
-  readonly index: bigint;
-}
-
-/** Not all-or-nothing: applies event by event, throws on a foreign payload part-way through. */
-class PlainView implements View<Ids> {
-  readonly ids = new Set<string>();
-  /** Events handed to `update` (replays included). */
-  eventsSeen = 0;
-  update(batch: readonly Event[]): void {
-    for (const event of batch) {
-      this.eventsSeen++;
-      if (event.Payload.case !== "ServiceHealth") throw new Error("plain view: bad payload");
-      const id = event.Payload.value.CheckServiceNode?.Service?.ID ?? "";
-      if (event.Payload.value.Op === CatalogOp.Deregister) this.ids.delete(id);
-      else this.ids.add(id);
-    }
-  }
-  result(index: bigint): Ids {
-    return { ids: [...this.ids].sort(), index };
-  }
-  reset(): void {
-    this.ids.clear();
-  }
-}
-
-/** The same view with `snapshotEvents` (the journal folds into it). */
-class DumpingView extends PlainView {
-  dumps = 0;
-  snapshotEvents(): Event[] {
-    this.dumps++;
-    return [...this.ids].map((id) => create(EventSchema, ev.register(0n, `node-${id}`, id)));
-  }
-}
-
-/** A batch that registers one instance, deregisters another, then carries a foreign payload. */
-const poison = (index: bigint, gone = "web-0") =>
-  ev.batch(index, [
-    ev.register(index, "n-new", "new"),
-    ev.deregister(index, `node-${gone}`, gone),
-    { Index: index, Payload: { case: "Service", value: { Op: CatalogOp.Register, Name: "x" } } },
-  ]);
-
-let stop: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await stop?.();
-  stop = undefined;
-});
-
-function start<TView extends View<Ids>>(view: TView) {
-  const h = startView(view);
-  stop = h.stop;
-  return h;
-}
-
-/** Pushes a snapshot of `size` instances at index 1 and `live` single events after it. */
-async function grow(
-  stream: Awaited<ReturnType<PushableClient["next"]>>,
-  size: number,
-  live: number,
-  first = 1n,
-) {
-  for (let i = 0; i < size; i++) stream.push(ev.register(first, `node-web-${i}`, `web-${i}`));
-  stream.push(ev.end(first));
-  for (let i = 0; i < live; i++) {
-    const id = `web-${(i * 7) % Math.max(size, 1)}`;
-    const index = first + BigInt(i + 1);
-    stream.push(
-      i % 3 === 2 ? ev.deregister(index, `node-${id}`, id) : ev.register(index, `node-${id}`, id),
-    );
-  }
-  await stream.drained();
-  return first + BigInt(live);
-}
+const { slot, start } = stoppedAfterEach();
 
 describe("SPEC M10, V4: what readers keep and what the journal holds", () => {
   test.each([
@@ -180,7 +113,7 @@ describe("SPEC M8, M5, R6: blocking fetches around a rollback and a stop", () =>
     const waiting = h.materializer.fetch({ minIndex: last, timeoutMs: 60_000 });
     expect(h.timers.pending).toBe(pendingBefore + 1);
     await h.stop();
-    stop = undefined;
+    slot.stop = undefined;
     await expect(waiting).rejects.toBeInstanceOf(MaterializerClosedError);
     expect(h.timers.pending).toBe(pendingBefore);
   });

@@ -4,100 +4,21 @@
  * exactly the previous index's state, whatever happened to the journal before it.
  */
 import { create } from "@bufbuild/protobuf";
-import {
-  Materializer,
-  ProtocolError,
-  RetryWaiter,
-  ServiceListView,
-  type View,
-} from "react-submatview/core";
-import {
-  CatalogOp,
-  type Event,
-  EventSchema,
-  SubscribeRequestSchema,
-  Topic,
-} from "react-submatview/gen";
-import { afterEach, describe, expect, test } from "vitest";
-import { ManualTimers } from "../support/manual-timers.js";
-import { ev, PushableClient } from "../support/pushable-client.js";
+import { ProtocolError, ServiceListView } from "react-submatview/core";
+import { CatalogOp, type Event, EventSchema, Topic } from "react-submatview/gen";
+import { describe, expect, test } from "vitest";
+import { ev } from "../support/pushable-client.js";
 import { startView } from "../support/view-harness.js";
+import {
+  DumpingView,
+  grow,
+  idsMaterializer,
+  PlainView,
+  poison,
+  stoppedAfterEach,
+} from "./support/ids-view.js";
 
-interface Ids {
-  readonly ids: readonly string[];
-  readonly index: bigint;
-}
-
-/** Not all-or-nothing: applies event by event, throws on a foreign payload part-way through. */
-class PlainView implements View<Ids> {
-  readonly ids = new Set<string>();
-  /** Events handed to `update` (replays included). */
-  eventsSeen = 0;
-  update(batch: readonly Event[]): void {
-    for (const event of batch) {
-      this.eventsSeen++;
-      if (event.Payload.case !== "ServiceHealth") throw new Error("plain view: bad payload");
-      const id = event.Payload.value.CheckServiceNode?.Service?.ID ?? "";
-      if (event.Payload.value.Op === CatalogOp.Deregister) this.ids.delete(id);
-      else this.ids.add(id);
-    }
-  }
-  result(index: bigint): Ids {
-    return { ids: [...this.ids].sort(), index };
-  }
-  reset(): void {
-    this.ids.clear();
-  }
-}
-
-/** The same view with `snapshotEvents` (the journal folds into it). */
-class DumpingView extends PlainView {
-  dumps = 0;
-  snapshotEvents(): Event[] {
-    this.dumps++;
-    return [...this.ids].map((id) => create(EventSchema, ev.register(0n, `node-${id}`, id)));
-  }
-}
-
-/** A batch that registers one instance, deregisters another, then carries a foreign payload. */
-const poison = (index: bigint, gone = "web-0") =>
-  ev.batch(index, [
-    ev.register(index, "n-new", "new"),
-    ev.deregister(index, `node-${gone}`, gone),
-    { Index: index, Payload: { case: "Service", value: { Op: CatalogOp.Register, Name: "x" } } },
-  ]);
-
-let stop: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await stop?.();
-  stop = undefined;
-});
-
-function start<TView extends View<Ids>>(view: TView) {
-  const h = startView(view);
-  stop = h.stop;
-  return h;
-}
-
-/** Pushes a snapshot of `size` instances at index 1 and `live` single events after it. */
-async function grow(
-  stream: Awaited<ReturnType<PushableClient["next"]>>,
-  size: number,
-  live: number,
-  first = 1n,
-) {
-  for (let i = 0; i < size; i++) stream.push(ev.register(first, `node-web-${i}`, `web-${i}`));
-  stream.push(ev.end(first));
-  for (let i = 0; i < live; i++) {
-    const id = `web-${(i * 7) % Math.max(size, 1)}`;
-    const index = first + BigInt(i + 1);
-    stream.push(
-      i % 3 === 2 ? ev.deregister(index, `node-${id}`, id) : ev.register(index, `node-${id}`, id),
-    );
-  }
-  await stream.drained();
-  return first + BigInt(live);
-}
+const { slot, start, run } = stoppedAfterEach();
 
 describe("SPEC M5, V4: the rollback journal under hostile histories", () => {
   test("M5: a batch rejected after 2,000 live updates (journal folded many times) publishes the previous index's state", async () => {
@@ -145,30 +66,12 @@ describe("SPEC M5, V4: the rollback journal under hostile histories", () => {
     "M5, H4: a fault after a resume from a seed (no stream snapshot since start) rolls back to the seed + updates (%s)",
     async (_name, make) => {
       const view = make();
-      const client = new PushableClient();
-      const timers = new ManualTimers();
-      const m = new Materializer<Ids>({
-        view,
-        client,
-        timers,
-        waiter: new RetryWaiter({ timers, random: () => 0 }),
-        request: (index) =>
-          create(SubscribeRequestSchema, {
-            Topic: Topic.ServiceHealth,
-            Index: index,
-            Subject: { case: "WildcardSubject", value: true },
-          }),
-      });
+      const { materializer: m, client } = idsMaterializer(view);
       const seedEvents = ["a", "b", "c"].map((id) =>
         create(EventSchema, ev.register(5n, `node-${id}`, id)),
       );
       m.seed(seedEvents, 5n);
-      const controller = new AbortController();
-      const done = m.run(controller.signal);
-      stop = () => {
-        controller.abort();
-        return done;
-      };
+      run(m);
       const stream = await client.next();
       expect(stream.request.Index).toBe(5n);
       stream.push(ev.register(6n, "node-d", "d"), ev.deregister(7n, "node-a", "a"));
@@ -191,7 +94,7 @@ describe("SPEC M5, V4: the rollback journal under hostile histories", () => {
   test("M5, V3: a ServiceListView rejecting a batch half-way after a long run keeps the previous list", async () => {
     const view = new ServiceListView();
     const h = startView(view, Topic.ServiceList);
-    stop = h.stop;
+    slot.stop = h.stop;
     const stream = await h.client.next();
     const svc = (index: bigint, name: string, op = CatalogOp.Register) => ({
       Index: index,
