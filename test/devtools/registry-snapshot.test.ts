@@ -21,37 +21,18 @@ import {
   Topic,
 } from "react-submatview/gen";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { ManualTimers } from "../support/manual-timers.js";
+import { nextChange, registryPerTest } from "../support/inspected-registry.js";
 import { ev, PushableClient } from "../support/pushable-client.js";
 
 const TOKEN = "s3cr3t-acl-token-7f3a9c21";
 
-let registry: MaterializerRegistry | undefined;
+const setup = registryPerTest();
 afterEach(() => {
-  registry?.dispose();
-  registry = undefined;
   vi.useRealTimers();
 });
 
-function setup(idleTtlMs = 60_000) {
-  const client = new PushableClient();
-  const timers = new ManualTimers();
-  registry = new MaterializerRegistry({ client, timers, idleTtlMs });
-  return { client, timers, registry };
-}
-
 /** The registry's entries now, as devtools see them. */
 const inspect = (registry: MaterializerRegistry) => inspectRegistry(registry).getSnapshot();
-
-/** Resolves at the next `inspectRegistry(…).subscribe` call (bounded by the test's timeout). */
-function nextChange(registry: MaterializerRegistry): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = inspectRegistry(registry).subscribe(() => {
-      stop();
-      resolve();
-    });
-  });
-}
 
 describe("inspectRegistry(registry) (SPEC E devtools)", () => {
   test("one plain entry per request: topic, subject, subscribers, status, index, events applied, resets", async () => {
@@ -109,7 +90,7 @@ describe("inspectRegistry(registry) (SPEC E devtools)", () => {
     const stream = await client.next();
     let calls = 0;
     const stop = inspectRegistry(registry).subscribe(() => calls++);
-    const changed = nextChange(registry);
+    const changed = nextChange(inspectRegistry(registry));
     // A burst: a snapshot and three live events, already buffered → one notification.
     stream.push(ev.register(5n, "n1", "web-1"), ev.end(5n));
     stream.push(ev.register(6n, "n1", "web-1"), ev.register(7n, "n1", "web-1"));
@@ -119,7 +100,7 @@ describe("inspectRegistry(registry) (SPEC E devtools)", () => {
     expect(inspect(registry)[0]).toMatchObject({ index: "7", eventsApplied: 3 });
 
     // Aborted (a reset): the view is rebuilt from a fresh snapshot; resets counts it.
-    const afterReset = nextChange(registry);
+    const afterReset = nextChange(inspectRegistry(registry));
     stream.fail(new ConnectError("subscription closed by server", Code.Aborted));
     const again = await client.next();
     again.push(ev.register(9n, "n2", "web-2"), ev.end(9n));
@@ -135,7 +116,7 @@ describe("inspectRegistry(registry) (SPEC E devtools)", () => {
       idleTtlMs: 30_000,
       idleExpiresAt: 1_030_000,
     });
-    const gone = nextChange(registry);
+    const gone = nextChange(inspectRegistry(registry));
     timers.advance(30_000);
     await gone;
     expect(inspect(registry)).toEqual([]);
@@ -165,7 +146,7 @@ describe("inspectRegistry(registry) (SPEC E devtools)", () => {
     stream.push(ev.register(5n, "n1", "web-1"), ev.end(5n));
     await stream.drained();
     // A server that echoes the token in an error: the inspector shows it redacted.
-    const failed = nextChange(registry);
+    const failed = nextChange(inspectRegistry(registry));
     stream.fail(new ConnectError(`ACL not found for token ${TOKEN}`, Code.PermissionDenied));
     await failed;
     expect(inspect(registry)[0]?.status).toBe("failed");
@@ -212,7 +193,7 @@ describe("inspectRegistry(registry) (SPEC E devtools)", () => {
       if (calls < 20) stop = inspection.subscribe(listener);
     };
     let stop = inspection.subscribe(listener);
-    const changed = nextChange(registry);
+    const changed = nextChange(inspectRegistry(registry));
     stream.push(ev.register(5n, "n1", "web-1"), ev.end(5n));
     await stream.drained();
     await changed;
@@ -227,6 +208,7 @@ describe("inspectRegistry(registry) (SPEC E devtools)", () => {
     const stopFirst = first.subscribe(() => {});
     const web = registry.acquire(serviceHealthRequest({ service: "web" }));
     await client.next();
+    expect(web.materializer.listenerCount).toBe(1);
     // Another copy of react-submatview/devtools (two bundles, an app and an extension).
     vi.resetModules();
     const copy = (await import(
@@ -256,7 +238,7 @@ describe("inspectRegistry(registry) (SPEC E devtools)", () => {
     stream.push(ev.register(6n, "n3", "c"), ev.deregister(7n, "n1", "a"));
     await stream.drained();
     expect(inspection.getSnapshot()[0]?.eventsApplied).toBe(4);
-    const failed = nextChange(registry);
+    const failed = nextChange(inspectRegistry(registry));
     // A batch the view rejects half-way: its second event is not a health event.
     const serviceList = create(ServiceListUpdateSchema, { Op: CatalogOp.Register, Name: "x" });
     stream.push(

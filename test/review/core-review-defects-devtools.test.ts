@@ -4,24 +4,13 @@
  * again (M9, src/core/listeners.ts); an inspection listener unsubscribed during a notification
  * is still called in that round (regression of fbeacf1, src/devtools/registry-inspection.ts).
  */
-import { MaterializerRegistry, serviceHealthRequest } from "react-submatview/core";
+import { serviceHealthRequest } from "react-submatview/core";
 import { inspectRegistry } from "react-submatview/devtools";
-import { afterEach, describe, expect, test } from "vitest";
-import { ManualTimers } from "../support/manual-timers.js";
-import { ev, PushableClient } from "../support/pushable-client.js";
+import { describe, expect, test } from "vitest";
+import { nextChange, registryPerTest } from "../support/inspected-registry.js";
+import { ev } from "../support/pushable-client.js";
 
-let registry: MaterializerRegistry | undefined;
-afterEach(() => {
-  registry?.dispose();
-  registry = undefined;
-});
-
-function setup() {
-  const client = new PushableClient();
-  const timers = new ManualTimers();
-  registry = new MaterializerRegistry({ client, timers, idleTtlMs: 60_000 });
-  return { client, registry };
-}
+const setup = registryPerTest();
 
 describe("SPEC M9, R6: listeners and a notification in progress (defects)", () => {
   test("M9: a one-shot materializer listener that re-arms itself synchronously is called once per update, not again and again", async () => {
@@ -54,12 +43,7 @@ describe("SPEC M9, R6: listeners and a notification in progress (defects)", () =
     let stopSecond: () => void = () => {};
     const stopFirst = inspection.subscribe(() => stopSecond());
     stopSecond = inspection.subscribe(() => secondCalls++);
-    const changed = new Promise<void>((resolve) => {
-      const stop = inspection.subscribe(() => {
-        stop();
-        resolve();
-      });
-    });
+    const changed = nextChange(inspection);
     stream.push(ev.register(5n, "n1", "web-1"), ev.end(5n));
     await stream.drained();
     await changed;
