@@ -6,46 +6,24 @@
  * must keep each token's frames to that token's streams.
  */
 import { once } from "node:events";
-import * as http2 from "node:http2";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, createClient } from "@connectrpc/connect";
 import * as node from "@connectrpc/connect-node";
 import { type Event, StateChangeSubscription, SubscribeRequestSchema } from "react-submatview/gen";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { deferred } from "../support/deferred.js";
+import { relayPerTest, take } from "../support/relay-per-test.js";
 import { healthRequest, StreamReader, describe as show } from "../support/server.js";
 import { enveloped, RawStream, rawCall } from "./support/raw-stream.js";
-import { type RelayWorld, startRelayWorld } from "./support/relay-world.js";
 
-let world: RelayWorld | undefined;
-const sessions: http2.ClientHttp2Session[] = [];
-const readers: StreamReader[] = [];
-afterEach(async () => {
-  for (const session of sessions.splice(0)) session.destroy();
-  for (const reader of readers.splice(0)) reader.close();
-  await world?.close();
-  world = undefined;
-});
-
-function connect(url: string): http2.ClientHttp2Session {
-  const session = http2.connect(url);
-  session.on("error", () => {});
-  sessions.push(session);
-  return session;
-}
-
-async function take(reader: StreamReader, count: number): Promise<Event[]> {
-  const events: Event[] = [];
-  while (events.length < count) events.push(await reader.next());
-  return events;
-}
+const relays = relayPerTest();
 
 describe("SPEC L1, L2: one frame per item, written to every stream", () => {
   test("a reader that stops reading stalls no other stream, and once it reads again gets every event once, in order", async () => {
-    world = await startRelayWorld();
+    const world = await relays.start();
     const { catalog } = world.upstream;
     catalog.register({ node: "n1", service: "web", id: "web-1" });
-    const slow = new RawStream(connect(world.server.url), healthRequest("web"));
+    const slow = new RawStream(relays.connect(world.server.url), healthRequest("web"));
     await slow.waitFor(2); // its snapshot: one instance, EndOfSnapshot
     slow.stream.pause(); // HTTP/2 flow control now holds the relay's writes to it
     const fast = world.open(healthRequest("web"));
@@ -64,14 +42,14 @@ describe("SPEC L1, L2: one frame per item, written to every stream", () => {
   }, 30_000);
 
   test("a JSON and a binary client on one key get the same events, whichever joined first", async () => {
-    world = await startRelayWorld();
+    const world = await relays.start();
     const { catalog } = world.upstream;
     catalog.register({ node: "n1", service: "web", id: "web-1" });
     const jsonClient = (httpVersion: "1.1" | "2") =>
       createClient(
         StateChangeSubscription,
         node.createGrpcWebTransport({
-          baseUrl: world!.server.url,
+          baseUrl: world.server.url,
           httpVersion,
           useBinaryFormat: false,
         }),
@@ -81,13 +59,13 @@ describe("SPEC L1, L2: one frame per item, written to every stream", () => {
     const first = catalog.setStatus("n1", "web-1", "critical"); // its frames: binary only
     await take(binary, 1);
     const json = new StreamReader(jsonClient("2"), healthRequest("web"));
-    readers.push(json);
+    relays.closeAfter(json);
     const snapshot = await json.snapshot();
     expect(snapshot.map(show)).toEqual([`${first}:reg:web-1`, `${first}:EndOfSnapshot`]);
     const late = world.open(healthRequest("web"), "connect"); // binary, after the JSON snapshot
     await late.snapshot();
     const json11 = new StreamReader(jsonClient("1.1"), healthRequest("web"));
-    readers.push(json11);
+    relays.closeAfter(json11);
     await json11.snapshot();
     catalog.transaction((tx) => {
       tx.register({ node: "n2", service: "web", id: "web-2" });
@@ -102,7 +80,7 @@ describe("SPEC L1, L2: one frame per item, written to every stream", () => {
   }, 15_000);
 
   test("a client that resets its stream mid-snapshot is released; others go on and the next stream gets the whole snapshot", async () => {
-    world = await startRelayWorld();
+    const world = await relays.start();
     const { catalog } = world.upstream;
     const instances = 3000; // a ~700 KB snapshot: several batched writes, past the window
     catalog.transaction((tx) => {
@@ -112,7 +90,7 @@ describe("SPEC L1, L2: one frame per item, written to every stream", () => {
     });
     const other = world.open(healthRequest("web"));
     expect((await other.snapshot()).length).toBe(instances + 1);
-    const session = connect(world.server.url);
+    const session = relays.connect(world.server.url);
     const aborting = new RawStream(session, healthRequest("web"));
     await once(aborting.stream, "data");
     aborting.cancel();
@@ -131,7 +109,7 @@ describe("SPEC L1, L2: one frame per item, written to every stream", () => {
 
 describe("SPEC L3: frames stay with their token", () => {
   test("one token's events never reach another token's stream, in JSON or binary", async () => {
-    world = await startRelayWorld(
+    const world = await relays.start(
       {},
       {
         authorizer: (token) =>
@@ -157,7 +135,7 @@ describe("SPEC L3: frames stay with their token", () => {
     );
     const aliceJson = new StreamReader(json, healthRequest("web", { Token: "alice" }));
     const bobJson = new StreamReader(json, healthRequest("web", { Token: "bob" }));
-    readers.push(aliceJson, bobJson);
+    relays.closeAfter(aliceJson, bobJson);
     const alice = world.open(healthRequest("web", { Token: "alice" }));
     const bob = world.open(healthRequest("web", { Token: "bob" }));
     for (const reader of [aliceJson, alice]) {
@@ -183,7 +161,7 @@ describe("SPEC L3: frames stay with their token", () => {
 
 describe("the direct path answers as connect-node's handler does (found in review)", () => {
   test("a Connect JSON request with a field this build lacks is served, not refused (unknown fields ignored)", async () => {
-    world = await startRelayWorld();
+    const world = await relays.start();
     world.upstream.catalog.register({ node: "n1", service: "web", id: "web-1" });
     const json = JSON.stringify({
       Topic: "ServiceHealth",
@@ -203,7 +181,7 @@ describe("the direct path answers as connect-node's handler does (found in revie
   });
 
   test("SPEC L3: a gRPC JSON client's trailers-only error keeps its content type, not the upstream response's", async () => {
-    world = await startRelayWorld();
+    const world = await relays.start();
     // MeshConfig is not shared by the relay and not served upstream: InvalidArgument from there.
     const json = JSON.stringify({ Topic: "MeshConfig", NamedSubject: { Key: "x" } });
     const answer = await rawCall(
@@ -218,7 +196,7 @@ describe("the direct path answers as connect-node's handler does (found in revie
   });
 
   test("SPEC S7, L1: a request whose body arrives after shutdown() ends Unavailable and opens nothing upstream", async () => {
-    world = await startRelayWorld();
+    const world = await relays.start();
     world.upstream.catalog.register({ node: "n1", service: "web", id: "web-1" });
     const relay = world.relay;
     const taken = deferred();
@@ -245,7 +223,7 @@ describe("the direct path answers as connect-node's handler does (found in revie
 
 describe("SPEC L1: one stream's failure stays with that stream", () => {
   test("a response whose write throws during the fan-out ends alone: the next stream still gets the event, upstream stays", async () => {
-    world = await startRelayWorld();
+    const world = await relays.start();
     const { catalog, publisher } = world.upstream;
     catalog.register({ node: "n1", service: "web", id: "web-1" });
     const relay = world.relay;
@@ -265,7 +243,7 @@ describe("SPEC L1: one stream's failure stays with that stream", () => {
       }
       return serveDirect(req, res);
     };
-    const failing = new RawStream(connect(world.server.url), healthRequest("web"));
+    const failing = new RawStream(relays.connect(world.server.url), healthRequest("web"));
     await failing.waitFor(2);
     const next = world.open(healthRequest("web"), "grpc"); // after it in the key's fan-out
     await next.snapshot();

@@ -6,33 +6,28 @@
  * that token's stalled stream only, while another token's stream on the same subject goes on
  * (SPEC L1, L3, P2).
  */
-import * as http2 from "node:http2";
+import type * as http2 from "node:http2";
 import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { type Event, StateChangeSubscription } from "react-submatview/gen";
 import { afterEach, describe, expect, test } from "vitest";
 import { trickleConnection } from "../node/trickle.js";
 import { RawStream } from "../relay/support/raw-stream.js";
-import { type RelayWorld, startRelayWorld } from "../relay/support/relay-world.js";
+import { relayPerTest } from "../support/relay-per-test.js";
 import { healthRequest, StreamReader, describe as show } from "../support/server.js";
 import { meaningful, type RelayPair, startRelayPair } from "./support/relay-pair.js";
 import { type RawCall, rawCall, requestBody, SUBSCRIBE } from "./support/relay-raw.js";
 
-let world: RelayWorld | undefined;
+const relays = relayPerTest();
 let pair: RelayPair | undefined;
-const sessions: http2.ClientHttp2Session[] = [];
-const readers: StreamReader[] = [];
 afterEach(async () => {
-  for (const session of sessions.splice(0)) session.destroy();
-  for (const reader of readers.splice(0)) reader.close();
-  await world?.close();
   await pair?.close();
-  world = pair = undefined;
+  pair = undefined;
 });
 
 describe("SPEC L1: serve()'s h2c hand-off in front of the direct path", () => {
   test("a gRPC client whose preface arrives one byte per segment gets its relayed stream", async () => {
-    world = await startRelayWorld();
+    const world = await relays.start();
     const { catalog } = world.upstream;
     catalog.register({ node: "n1", service: "web", id: "web-1" });
     const port = world.server.port;
@@ -44,7 +39,7 @@ describe("SPEC L1: serve()'s h2c hand-off in front of the direct path", () => {
       createClient(StateChangeSubscription, transport),
       healthRequest("web"),
     );
-    readers.push(reader);
+    relays.closeAfter(reader);
     expect((await reader.snapshot()).map(show)).toEqual([
       expect.stringMatching(/:reg:web-1$/),
       expect.stringMatching(/:EndOfSnapshot$/),
@@ -102,15 +97,13 @@ describe("SPEC P2: requests the direct path leaves to connect-node get its answe
 describe("SPEC L3: a terminal ACL error for one token, another token on the same subject", () => {
   test("the stalled stream of the failed token gets what it had, then the error; the other token's stream goes on", async () => {
     const valid = new Set(["alice", "bob"]);
-    world = await startRelayWorld(
+    const world = await relays.start(
       {},
       { authorizer: (token) => (valid.has(token) ? () => true : null) },
     );
     const { catalog, server } = world.upstream;
     catalog.register({ node: "n1", service: "web", id: "web-1" });
-    const session = http2.connect(world.server.url);
-    session.on("error", () => {});
-    sessions.push(session);
+    const session = relays.connect(world.server.url);
     const bob = new RawStream(session, healthRequest("web", { Token: "bob" }));
     const trailers = new Promise<http2.IncomingHttpHeaders>((resolve) => {
       bob.stream.on("trailers", resolve);

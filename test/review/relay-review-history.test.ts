@@ -1,41 +1,20 @@
-/**
- * Review of the relay's direct Subscribe path (09bb29f): a reader stalled for longer than the
- * relay's history keeps (`historySize`), over real sockets on 127.0.0.1 (SPEC L2, P5, S4). Read
- * again, it gets every event once, in order (its cursor pins what it has not read); had it
- * given up and resumed at its last index instead, it gets NewSnapshotToFollow and a snapshot
- * at the relay's index: never a gap, never a duplicate.
- */
-import * as http2 from "node:http2";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { RawStream } from "../relay/support/raw-stream.js";
-import { type RelayWorld, startRelayWorld } from "../relay/support/relay-world.js";
+import { relayPerTest } from "../support/relay-per-test.js";
 import { healthRequest, describe as show } from "../support/server.js";
 
-let world: RelayWorld | undefined;
-const sessions: http2.ClientHttp2Session[] = [];
-afterEach(async () => {
-  for (const session of sessions.splice(0)) session.destroy();
-  await world?.close();
-  world = undefined;
-});
-
-function connect(url: string): http2.ClientHttp2Session {
-  const session = http2.connect(url);
-  session.on("error", () => {});
-  sessions.push(session);
-  return session;
-}
+const relays = relayPerTest();
 
 describe("SPEC L2, P5: a reader stalled past the relay's history", () => {
   test("read again, it gets every event once, in order; a resume at its last index gets NewSnapshotToFollow and the current state", async () => {
-    world = await startRelayWorld({ historySize: 8 });
+    const world = await relays.start({ historySize: 8 });
     const { catalog } = world.upstream;
     catalog.register({ node: "n1", service: "web", id: "web-1" });
-    const session = connect(world.server.url);
+    const session = relays.connect(world.server.url);
     const slow = new RawStream(session, healthRequest("web"));
     await slow.waitFor(2);
     slow.stream.pause();
-    const fast = new RawStream(connect(world.server.url), healthRequest("web"));
+    const fast = new RawStream(relays.connect(world.server.url), healthRequest("web"));
     await fast.waitFor(2);
     const indexes: bigint[] = [];
     for (let i = 0; i < 3000; i++) {

@@ -6,29 +6,16 @@
  * stream closes exactly `idleTtlMs` after the last direct stream left.
  */
 import * as http from "node:http";
-import * as http2 from "node:http2";
+import type * as http2 from "node:http2";
 import { Code } from "@connectrpc/connect";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { RawStream } from "../relay/support/raw-stream.js";
-import { type RelayWorld, startRelayWorld } from "../relay/support/relay-world.js";
 import { ManualTimers } from "../support/manual-timers.js";
+import { relayPerTest, statusOf } from "../support/relay-per-test.js";
 import { healthRequest } from "../support/server.js";
 import { requestBody, SUBSCRIBE } from "./support/relay-raw.js";
 
-let world: RelayWorld | undefined;
-const sessions: http2.ClientHttp2Session[] = [];
-afterEach(async () => {
-  for (const session of sessions.splice(0)) session.destroy();
-  await world?.close();
-  world = undefined;
-});
-
-function connect(url: string): http2.ClientHttp2Session {
-  const session = http2.connect(url);
-  session.on("error", () => {});
-  sessions.push(session);
-  return session;
-}
+const relays = relayPerTest();
 
 /**
  * A PING round trip: the server has handled every frame sent before it (a reset stream's
@@ -41,25 +28,11 @@ function settled(session: http2.ClientHttp2Session): Promise<void> {
   );
 }
 
-/** The gRPC status a raw stream ends with (trailers, or trailers-only headers). */
-function statusOf(raw: RawStream): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    let status: string | undefined;
-    raw.stream.on("response", (h) => {
-      if (h["grpc-status"] !== undefined) status = String(h["grpc-status"]);
-    });
-    raw.stream.on("trailers", (t) => {
-      status = String(t["grpc-status"]);
-    });
-    raw.stream.once("close", () => resolve(status));
-  });
-}
-
 describe("SPEC L1, S8: limits on the direct path", () => {
   test("maxStreamsPerClient: the refused stream holds no slot; a reset stream frees its own", async () => {
-    world = await startRelayWorld({ maxStreamsPerClient: 2 });
+    const world = await relays.start({ maxStreamsPerClient: 2 });
     world.upstream.catalog.register({ node: "n1", service: "web", id: "web-1" });
-    const session = connect(world.server.url);
+    const session = relays.connect(world.server.url);
     const a = new RawStream(session, healthRequest("web"));
     const b = new RawStream(session, healthRequest("api"));
     await Promise.all([a.waitFor(2), b.waitFor(1)]);
@@ -74,9 +47,9 @@ describe("SPEC L1, S8: limits on the direct path", () => {
   }, 15_000);
 
   test("maxStreamsPerKey: the refused stream holds no slot; a reset stream frees its own", async () => {
-    world = await startRelayWorld({ maxStreamsPerKey: 1 });
+    const world = await relays.start({ maxStreamsPerKey: 1 });
     world.upstream.catalog.register({ node: "n1", service: "web", id: "web-1" });
-    const session = connect(world.server.url);
+    const session = relays.connect(world.server.url);
     const a = new RawStream(session, healthRequest("web"));
     await a.waitFor(2);
     const refused = new RawStream(session, healthRequest("web"));
@@ -89,7 +62,7 @@ describe("SPEC L1, S8: limits on the direct path", () => {
   }, 15_000);
 
   test("an HTTP/1.1 connection that dies mid-snapshot frees its stream; the next gets the whole snapshot", async () => {
-    world = await startRelayWorld({ maxStreamsPerClient: 1 });
+    const world = await relays.start({ maxStreamsPerClient: 1 });
     const { catalog } = world.upstream;
     const instances = 3000; // a ~700 KB snapshot: several writes, past the socket buffers
     catalog.transaction((tx) => {
@@ -112,7 +85,7 @@ describe("SPEC L1, S8: limits on the direct path", () => {
     request.destroy();
     await closed;
     // The only slot of this client (127.0.0.1) is free again once the relay saw the close.
-    const next = new RawStream(connect(world.server.url), healthRequest("web"));
+    const next = new RawStream(relays.connect(world.server.url), healthRequest("web"));
     const snapshot = await next.waitFor(instances + 1);
     expect(snapshot.at(-1)?.Payload.case).toBe("EndOfSnapshot");
     expect(world.relay.stats()).toMatchObject({ downstreamStreams: 1, clients: 1 });
@@ -120,10 +93,10 @@ describe("SPEC L1, S8: limits on the direct path", () => {
 
   test("idle TTL: the upstream stream outlives the last direct stream (reset) by exactly idleTtlMs; a stream within it reuses it", async () => {
     const timers = new ManualTimers();
-    world = await startRelayWorld({ timers, idleTtlMs: 30_000 });
+    const world = await relays.start({ timers, idleTtlMs: 30_000 });
     const { catalog, publisher } = world.upstream;
     catalog.register({ node: "n1", service: "web", id: "web-1" });
-    const session = connect(world.server.url);
+    const session = relays.connect(world.server.url);
     const first = new RawStream(session, healthRequest("web"));
     await first.waitFor(2);
     let expiring = timers.scheduled();

@@ -6,46 +6,19 @@
  * shutdown ends the stream with Unavailable.
  */
 import * as http from "node:http";
-import * as http2 from "node:http2";
 import { fromBinary } from "@bufbuild/protobuf";
 import { Code, createClient } from "@connectrpc/connect";
 import * as node from "@connectrpc/connect-node";
-import {
-  CatalogOp,
-  type Event,
-  EventSchema,
-  StateChangeSubscription,
-  Topic,
-} from "react-submatview/gen";
+import { CatalogOp, EventSchema, StateChangeSubscription, Topic } from "react-submatview/gen";
 import type { PublishEvent } from "react-submatview/server";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { RawStream } from "../relay/support/raw-stream.js";
 import { type RelayWorld, startRelayWorld } from "../relay/support/relay-world.js";
+import { relayPerTest, take } from "../support/relay-per-test.js";
 import { healthRequest, type RequestInit, StreamReader } from "../support/server.js";
 import { requestBody, SUBSCRIBE } from "./support/relay-raw.js";
 
-let world: RelayWorld | undefined;
-const sessions: http2.ClientHttp2Session[] = [];
-const cleanups: (() => void)[] = [];
-afterEach(async () => {
-  for (const session of sessions.splice(0)) session.destroy();
-  for (const cleanup of cleanups.splice(0)) cleanup();
-  await world?.close();
-  world = undefined;
-});
-
-function connect(url: string): http2.ClientHttp2Session {
-  const session = http2.connect(url);
-  session.on("error", () => {});
-  sessions.push(session);
-  return session;
-}
-
-async function take(reader: StreamReader, count: number): Promise<Event[]> {
-  const events: Event[] = [];
-  while (events.length < count) events.push(await reader.next());
-  return events;
-}
+const relays = relayPerTest();
 
 /** A MeshConfig subscription: a topic the relay does not share (relayed one to one). */
 const meshRequest: RequestInit = {
@@ -87,9 +60,9 @@ function publishMesh(created: RelayWorld, count: number): bigint[] {
 
 describe("SPEC L1, L2: an unshared topic on the direct path", () => {
   test("a stalled reader loses nothing and stalls no other stream", async () => {
-    world = await meshWorld();
+    const world = relays.adopt(await meshWorld());
     publishMesh(world, 1);
-    const slow = new RawStream(connect(world.server.url), meshRequest);
+    const slow = new RawStream(relays.connect(world.server.url), meshRequest);
     await slow.waitFor(1); // the (empty) snapshot: EndOfSnapshot
     slow.stream.pause();
     const fast = world.open(meshRequest);
@@ -103,9 +76,9 @@ describe("SPEC L1, L2: an unshared topic on the direct path", () => {
   }, 30_000);
 
   test("a reset releases the stream's own upstream stream (S8)", async () => {
-    world = await meshWorld();
+    const world = relays.adopt(await meshWorld());
     publishMesh(world, 1);
-    const session = connect(world.server.url);
+    const session = relays.connect(world.server.url);
     const first = new RawStream(session, meshRequest);
     await first.waitFor(1);
     expect(world.relay.stats()).toMatchObject({ upstreamStreams: 1, downstreamStreams: 1 });
@@ -118,7 +91,7 @@ describe("SPEC L1, L2: an unshared topic on the direct path", () => {
   }, 15_000);
 
   test("relay.shutdown() ends it with Unavailable and closes its upstream stream (S7)", async () => {
-    world = await meshWorld();
+    const world = relays.adopt(await meshWorld());
     publishMesh(world, 1);
     const reader = world.open(meshRequest, "grpc-web-h2");
     await reader.snapshot();
@@ -130,7 +103,7 @@ describe("SPEC L1, L2: an unshared topic on the direct path", () => {
 
 describe("SPEC L1, L2: HTTP/1.1 readers on the direct path", () => {
   test("a Connect stream over HTTP/1.1 that stops reading stalls no other and, read again, gets every event once, in order", async () => {
-    world = await startRelayWorld();
+    const world = await relays.start();
     const { catalog } = world.upstream;
     catalog.register({ node: "n1", service: "web", id: "web-1" });
     const frames: Buffer[] = [];
@@ -141,7 +114,7 @@ describe("SPEC L1, L2: HTTP/1.1 readers on the direct path", () => {
       headers: { "content-type": "application/connect+proto" },
       agent: false,
     });
-    cleanups.push(() => request.destroy());
+    relays.cleanup(() => request.destroy());
     request.on("error", () => {});
     const response = await new Promise<http.IncomingMessage>((resolve) => {
       request.on("response", resolve);
@@ -169,7 +142,7 @@ describe("SPEC L1, L2: HTTP/1.1 readers on the direct path", () => {
       ),
       healthRequest("web"),
     );
-    cleanups.push(() => fast.close());
+    relays.cleanup(() => fast.close());
     await fast.snapshot();
     const indexes: bigint[] = [];
     for (let i = 0; i < 3000; i++) {

@@ -1,0 +1,70 @@
+/**
+ * Per-test set-up of the relay tests over real sockets (SPEC L1-L3): starts the relay world,
+ * opens raw HTTP/2 sessions, and closes every session, reader and world after each test; plus
+ * `take` (the next events of a reader) and `statusOf` (a raw stream's final gRPC status).
+ */
+import * as http2 from "node:http2";
+import type { Event } from "react-submatview/gen";
+import { afterEach } from "vitest";
+import type { RawStream } from "../relay/support/raw-stream.js";
+import { type RelayWorld, startRelayWorld } from "../relay/support/relay-world.js";
+import type { StreamReader } from "./server.js";
+
+/** Registers the afterEach clean-up; what it returns opens things the clean-up then closes. */
+export function relayPerTest() {
+  let world: RelayWorld | undefined;
+  const cleanups: (() => void)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) cleanup();
+    await world?.close();
+    world = undefined;
+  });
+  return {
+    /** startRelayWorld, closed after the test. */
+    async start(...options: Parameters<typeof startRelayWorld>): Promise<RelayWorld> {
+      world = await startRelayWorld(...options);
+      return world;
+    },
+    /** A world started some other way, closed after the test. */
+    adopt(started: RelayWorld): RelayWorld {
+      world = started;
+      return started;
+    },
+    /** An HTTP/2 session to `url` (errors ignored), destroyed after the test. */
+    connect(url: string): http2.ClientHttp2Session {
+      const session = http2.connect(url);
+      session.on("error", () => {});
+      cleanups.push(() => session.destroy());
+      return session;
+    },
+    /** Closes the readers after the test. */
+    closeAfter(...readers: { close(): void }[]): void {
+      for (const reader of readers) cleanups.push(() => reader.close());
+    },
+    /** Runs `cleanup` after the test, before the world closes. */
+    cleanup(cleanup: () => void): void {
+      cleanups.push(cleanup);
+    },
+  };
+}
+
+/** The next `count` events of `reader`. */
+export async function take(reader: StreamReader, count: number): Promise<Event[]> {
+  const events: Event[] = [];
+  while (events.length < count) events.push(await reader.next());
+  return events;
+}
+
+/** The gRPC status a raw stream ends with (trailers, or trailers-only headers). */
+export function statusOf(raw: RawStream): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let status: string | undefined;
+    raw.stream.on("response", (h) => {
+      if (h["grpc-status"] !== undefined) status = String(h["grpc-status"]);
+    });
+    raw.stream.on("trailers", (t) => {
+      status = String(t["grpc-status"]);
+    });
+    raw.stream.once("close", () => resolve(status));
+  });
+}
