@@ -83,7 +83,7 @@ describe("SPEC H2, H3: a select that throws reaches the error boundary", () => {
           select: countOrThrow,
           ...(mode === "blocking" ? { minIndex: 0n } : {}),
         });
-        return `count:${r.data}`;
+        return `count:${r.data}@${r.index}:${r.status}`;
       }
       try {
         const view = render(
@@ -98,7 +98,8 @@ describe("SPEC H2, H3: a select that throws reaches the error boundary", () => {
         stream.push(ev.register(2n, "n1", "web-1"), ev.end(2n));
         await stream.drained();
         await nextTask();
-        expect(view.container.textContent).toBe("count:1");
+        // The slice, its index and status (the review's blocking case asserted "1@2:live").
+        expect(view.container.textContent).toBe("count:1@2:live");
         const spy = console.error;
         console.error = () => {}; // React logs the caught error
         try {
