@@ -20,12 +20,8 @@ const relays = relayPerTest();
 
 describe("SPEC L1, L2: one frame per item, written to every stream", () => {
   test("a reader that stops reading stalls no other stream, and once it reads again gets every event once, in order", async () => {
-    const world = await relays.start();
-    const { catalog } = world.upstream;
-    catalog.register({ node: "n1", service: "web", id: "web-1" });
-    const slow = new RawStream(relays.connect(world.server.url), healthRequest("web"));
-    await slow.waitFor(2); // its snapshot: one instance, EndOfSnapshot
-    slow.stream.pause(); // HTTP/2 flow control now holds the relay's writes to it
+    // HTTP/2 flow control holds the relay's writes to `slow` once it has its snapshot.
+    const { world, catalog, slow } = await relays.stalledWeb();
     const fast = world.open(healthRequest("web"));
     await fast.snapshot();
     const indexes: bigint[] = [];

@@ -7,13 +7,7 @@ const relays = relayPerTest();
 
 describe("SPEC L2, P5: a reader stalled past the relay's history", () => {
   test("read again, it gets every event once, in order; a resume at its last index gets NewSnapshotToFollow and the current state", async () => {
-    const world = await relays.start({ historySize: 8 });
-    const { catalog } = world.upstream;
-    catalog.register({ node: "n1", service: "web", id: "web-1" });
-    const session = relays.connect(world.server.url);
-    const slow = new RawStream(session, healthRequest("web"));
-    await slow.waitFor(2);
-    slow.stream.pause();
+    const { world, catalog, session, slow } = await relays.stalledWeb({ historySize: 8 });
     const fast = new RawStream(relays.connect(world.server.url), healthRequest("web"));
     await fast.waitFor(2);
     const indexes: bigint[] = [];

@@ -10,13 +10,7 @@ const relays = relayPerTest();
 
 describe("SPEC L1, L2: stalled readers on the direct path", () => {
   test("many streams on one HTTP/2 session: one stalled by flow control, the others keep flowing and the stalled one loses nothing", async () => {
-    const world = await relays.start();
-    const { catalog } = world.upstream;
-    catalog.register({ node: "n1", service: "web", id: "web-1" });
-    const session = relays.connect(world.server.url);
-    const slow = new RawStream(session, healthRequest("web"));
-    await slow.waitFor(2);
-    slow.stream.pause();
+    const { catalog, session, slow } = await relays.stalledWeb();
     const others = [1, 2, 3].map(() => new RawStream(session, healthRequest("web")));
     await Promise.all(others.map((raw) => raw.waitFor(2)));
     const indexes: bigint[] = [];
@@ -34,13 +28,11 @@ describe("SPEC L1, L2: stalled readers on the direct path", () => {
   }, 30_000);
 
   test("a stalled reader whose key the upstream resets (drain after the reset): what it gets is a prefix of the events, then Aborted; no gap, no duplicate (L2, P5)", async () => {
-    const world = await relays.start();
-    const { catalog, publisher } = world.upstream;
-    catalog.register({ node: "n1", service: "web", id: "web-1" });
-    const slow = new RawStream(relays.connect(world.server.url), healthRequest("web"));
-    const status = statusOf(slow);
-    await slow.waitFor(2);
-    slow.stream.pause();
+    let status: Promise<string | undefined> | undefined;
+    const { world, catalog, slow } = await relays.stalledWeb({}, (raw) => {
+      status = statusOf(raw);
+    });
+    const { publisher } = world.upstream;
     const fast = world.open(healthRequest("web"));
     await fast.snapshot();
     const indexes: bigint[] = [];
@@ -61,13 +53,7 @@ describe("SPEC L1, L2: stalled readers on the direct path", () => {
   }, 30_000);
 
   test("a reader that resets its stream mid-backlog is released; the others and the next stream go on (S8)", async () => {
-    const world = await relays.start();
-    const { catalog } = world.upstream;
-    catalog.register({ node: "n1", service: "web", id: "web-1" });
-    const session = relays.connect(world.server.url);
-    const slow = new RawStream(session, healthRequest("web"));
-    await slow.waitFor(2);
-    slow.stream.pause();
+    const { world, catalog, session, slow } = await relays.stalledWeb();
     const fast = world.open(healthRequest("web"));
     await fast.snapshot();
     for (let i = 0; i < 3000; i++) catalog.setStatus("n1", "web-1", i % 2 ? "warning" : "passing");
@@ -182,13 +168,10 @@ describe("SPEC S7, L1: the relay closing with direct streams open", () => {
   }, 15_000);
 
   test("server.close() with a stalled direct stream resolves within the grace period; the stalled stream ends, the others get Unavailable", async () => {
-    const world = await relays.start();
-    const { catalog } = world.upstream;
-    catalog.register({ node: "n1", service: "web", id: "web-1" });
-    const slow = new RawStream(relays.connect(world.server.url), healthRequest("web"));
-    const slowEnded = new Promise<void>((resolve) => slow.stream.once("close", () => resolve()));
-    await slow.waitFor(2);
-    slow.stream.pause();
+    let slowEnded: Promise<void> | undefined;
+    const { world, catalog } = await relays.stalledWeb({}, (raw) => {
+      slowEnded = new Promise<void>((resolve) => raw.stream.once("close", () => resolve()));
+    });
     const fast = world.open(healthRequest("web"), "grpc");
     await fast.snapshot();
     for (let i = 0; i < 3000; i++) catalog.setStatus("n1", "web-1", i % 2 ? "warning" : "passing");
