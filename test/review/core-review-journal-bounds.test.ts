@@ -15,6 +15,7 @@ import {
   type Ids,
   PlainView,
   poison,
+  pushPoison,
   stoppedAfterEach,
 } from "./support/ids-view.js";
 
@@ -36,9 +37,7 @@ describe("SPEC M10, V4: what readers keep and what the journal holds", () => {
         if (value) reads.push({ value, copy: [...value.ids] });
       });
       const last = await grow(stream, 10, 300);
-      const failed = h.changed();
-      stream.push(poison(last + 1n, "web-1"));
-      await failed;
+      await pushPoison(h, stream, last + 1n, "web-1");
       const next = await h.client.next();
       next.push(ev.register(900n, "n1", "fresh"), ev.end(900n));
       await next.drained();

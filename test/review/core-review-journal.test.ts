@@ -15,6 +15,7 @@ import {
   idsMaterializer,
   PlainView,
   poison,
+  pushPoison,
   stoppedAfterEach,
 } from "./support/ids-view.js";
 
@@ -28,9 +29,7 @@ describe("SPEC M5, V4: the rollback journal under hostile histories", () => {
     const last = await grow(stream, 20, 2_000);
     expect(view.dumps).toBeGreaterThan(5);
     const before = [...view.ids].sort();
-    const failed = h.changed();
-    stream.push(poison(last + 1n, before[0]));
-    const state = await failed;
+    const state = await pushPoison(h, stream, last + 1n, before[0]);
     expect(state.error).toBeInstanceOf(ProtocolError);
     expect(state.index).toBe(last);
     expect(state.value?.ids).toEqual(before);
@@ -51,9 +50,7 @@ describe("SPEC M5, V4: the rollback journal under hostile histories", () => {
     await resumed.drained();
     const before = [...view.ids].sort();
     expect(before).toEqual(["other-0", "other-1", "other-2", "other-9"]);
-    const failed = h.changed();
-    resumed.push(poison(12n, "other-0"));
-    const state = await failed;
+    const state = await pushPoison(h, resumed, 12n, "other-0");
     expect(state.error).toBeInstanceOf(ProtocolError);
     expect(state.index).toBe(11n);
     expect(state.value?.ids).toEqual(before);
@@ -163,9 +160,7 @@ describe("SPEC M5, V4: the rollback journal under hostile histories", () => {
     const last = await grow(stream, 5, 100);
     expect(view.dumps).toBeGreaterThan(0);
     const before = [...view.ids].sort();
-    const failed = h.changed();
-    stream.push(poison(last + 1n, before[0]));
-    const state = await failed;
+    const state = await pushPoison(h, stream, last + 1n, before[0]);
     expect(state.error).toBeInstanceOf(ProtocolError);
     expect(state.index).toBe(last);
     // Documented (bb0f891): exactly the previous state, or no value — never ["new", …].

@@ -4,7 +4,12 @@
  * starter that stops the running materializer after each test.
  */
 import { create } from "@bufbuild/protobuf";
-import { Materializer, RetryWaiter, type View } from "react-submatview/core";
+import {
+  Materializer,
+  type MaterializerState,
+  RetryWaiter,
+  type View,
+} from "react-submatview/core";
 import {
   CatalogOp,
   type Event,
@@ -14,7 +19,7 @@ import {
 } from "react-submatview/gen";
 import { afterEach } from "vitest";
 import { ManualTimers } from "../../support/manual-timers.js";
-import { ev, PushableClient } from "../../support/pushable-client.js";
+import { ev, PushableClient, type PushableStream } from "../../support/pushable-client.js";
 import { startView } from "../../support/view-harness.js";
 
 export interface Ids {
@@ -68,13 +73,20 @@ export const poison = (index: bigint, gone = "web-0") =>
     foreign(index),
   ]);
 
+/** Pushes `poison(index, gone)` on `stream`; resolves with the state the materializer publishes. */
+export function pushPoison(
+  h: { changed(): Promise<MaterializerState<Ids>> },
+  stream: PushableStream,
+  index: bigint,
+  gone?: string,
+): Promise<MaterializerState<Ids>> {
+  const failed = h.changed();
+  stream.push(poison(index, gone));
+  return failed;
+}
+
 /** Pushes a snapshot of `size` instances at index 1 and `live` single events after it. */
-export async function grow(
-  stream: Awaited<ReturnType<PushableClient["next"]>>,
-  size: number,
-  live: number,
-  first = 1n,
-) {
+export async function grow(stream: PushableStream, size: number, live: number, first = 1n) {
   for (let i = 0; i < size; i++) stream.push(ev.register(first, `node-web-${i}`, `web-${i}`));
   stream.push(ev.end(first));
   for (let i = 0; i < live; i++) {
