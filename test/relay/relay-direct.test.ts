@@ -12,7 +12,7 @@ import * as node from "@connectrpc/connect-node";
 import { type Event, StateChangeSubscription, SubscribeRequestSchema } from "react-submatview/gen";
 import { describe, expect, test } from "vitest";
 import { deferred } from "../support/deferred.js";
-import { relayPerTest, take } from "../support/relay-per-test.js";
+import { connectJsonClient, relayPerTest, take } from "../support/relay-per-test.js";
 import { healthRequest, StreamReader, describe as show } from "../support/server.js";
 import { enveloped, RawStream, rawCall } from "./support/raw-stream.js";
 
@@ -121,14 +121,7 @@ describe("SPEC L3: frames stay with their token", () => {
     const { catalog } = world.upstream;
     catalog.register({ node: "n1", service: "web", id: "web-1" });
     catalog.register({ node: "n2", service: "web", id: "web-2" });
-    const json = createClient(
-      StateChangeSubscription,
-      node.createConnectTransport({
-        baseUrl: world.server.url,
-        httpVersion: "2",
-        useBinaryFormat: false,
-      }),
-    );
+    const json = connectJsonClient(world.server.url);
     const aliceJson = new StreamReader(json, healthRequest("web", { Token: "alice" }));
     const bobJson = new StreamReader(json, healthRequest("web", { Token: "bob" }));
     relays.closeAfter(aliceJson, bobJson);

@@ -3,7 +3,7 @@ import * as node from "@connectrpc/connect-node";
 import { CatalogOp, StateChangeSubscription, Topic } from "react-submatview/gen";
 import { describe, expect, test } from "vitest";
 import { RawStream } from "../relay/support/raw-stream.js";
-import { relayPerTest, statusOf, take } from "../support/relay-per-test.js";
+import { connectJsonClient, relayPerTest, statusOf, take } from "../support/relay-per-test.js";
 import { healthRequest, StreamReader } from "../support/server.js";
 
 const relays = relayPerTest();
@@ -85,14 +85,7 @@ describe("SPEC P4, L2: upstream indexes above 2^53 pass through exactly", () => 
     ]);
     const first = catalog.register({ node: "n1", service: "web", id: "web-1" });
     expect(first).toBe(big + 1n);
-    const json = createClient(
-      StateChangeSubscription,
-      node.createConnectTransport({
-        baseUrl: world.server.url,
-        httpVersion: "2",
-        useBinaryFormat: false,
-      }),
-    );
+    const json = connectJsonClient(world.server.url);
     const jsonReader = new StreamReader(json, healthRequest("web"));
     relays.closeAfter(jsonReader);
     const binary = world.open(healthRequest("web"), "grpc");

@@ -4,7 +4,9 @@
  * `take` (the next events of a reader) and `statusOf` (a raw stream's final gRPC status).
  */
 import * as http2 from "node:http2";
-import type { Event } from "react-submatview/gen";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { type Event, StateChangeSubscription } from "react-submatview/gen";
 import { afterEach } from "vitest";
 import { RawStream } from "../relay/support/raw-stream.js";
 import { type RelayWorld, startRelayWorld } from "../relay/support/relay-world.js";
@@ -67,6 +69,14 @@ export function relayPerTest() {
       cleanups.push(cleanup);
     },
   };
+}
+
+/** A Subscribe client speaking Connect JSON over h2c to `url`. */
+export function connectJsonClient(url: string) {
+  return createClient(
+    StateChangeSubscription,
+    createConnectTransport({ baseUrl: url, httpVersion: "2", useBinaryFormat: false }),
+  );
 }
 
 /** The next `count` events of `reader`. */
