@@ -7,6 +7,7 @@
 
 export type { ConsulTransportOptions, UpstreamTlsOptions } from "./consul-transport.js";
 export { createConsulTransport, upstreamTransport } from "./consul-transport.js";
+export { guardKeepalivePingRace, isKeepalivePingRace } from "./keepalive-guard.js";
 export type { RedisWrite } from "./redis-codec.js";
 export { serviceHealthWrite } from "./redis-codec.js";
 export type { RedisEventSourceOptions, RedisTopic } from "./redis-event-source.js";

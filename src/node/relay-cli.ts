@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { upstreamTransport } from "./consul-transport.js";
+import { guardKeepalivePingRace } from "./keepalive-guard.js";
 import { Relay } from "./relay.js";
 import { type RunningServer, serve } from "./serve.js";
 
@@ -108,6 +109,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
     throw error;
   }
+  // connect-node's keepalive can throw from a timer on a just-closed upstream session.
+  guardKeepalivePingRace((line) => process.stderr.write(`react-submatview: ${line}\n`));
   process.stdout.write(
     `react-submatview relay listening on ${running.url}\n` +
       `  upstream ${running.upstream}; Ctrl-C stops it\n`,
