@@ -10,7 +10,8 @@ import { SubscribeRequestSchema, Topic } from "react-submatview/gen";
 import { ManualTimers } from "./manual-timers.js";
 import { PushableClient } from "./pushable-client.js";
 
-export function startView<TResult>(view: View<TResult>, topic = Topic.ServiceHealth) {
+/** A materializer over a pushable client for `view`, not yet running (so it can be seeded). */
+export function viewMaterializer<TResult>(view: View<TResult>, topic = Topic.ServiceHealth) {
   const client = new PushableClient();
   const timers = new ManualTimers();
   const materializer = new Materializer<TResult>({
@@ -25,6 +26,11 @@ export function startView<TResult>(view: View<TResult>, topic = Topic.ServiceHea
         Subject: { case: "WildcardSubject", value: true },
       }),
   });
+  return { client, timers, materializer };
+}
+
+export function startView<TResult>(view: View<TResult>, topic = Topic.ServiceHealth) {
+  const { client, timers, materializer } = viewMaterializer(view, topic);
   const controller = new AbortController();
   const done = materializer.run(controller.signal);
   return {

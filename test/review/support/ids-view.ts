@@ -4,23 +4,11 @@
  * starter that stops the running materializer after each test.
  */
 import { create } from "@bufbuild/protobuf";
-import {
-  Materializer,
-  type MaterializerState,
-  RetryWaiter,
-  type View,
-} from "react-submatview/core";
-import {
-  CatalogOp,
-  type Event,
-  EventSchema,
-  SubscribeRequestSchema,
-  Topic,
-} from "react-submatview/gen";
+import type { Materializer, MaterializerState, View } from "react-submatview/core";
+import { CatalogOp, type Event, EventSchema } from "react-submatview/gen";
 import { afterEach } from "vitest";
-import { ManualTimers } from "../../support/manual-timers.js";
-import { ev, PushableClient, type PushableStream } from "../../support/pushable-client.js";
-import { startView } from "../../support/view-harness.js";
+import { ev, type PushableStream } from "../../support/pushable-client.js";
+import { startView, viewMaterializer } from "../../support/view-harness.js";
 
 export interface Ids {
   readonly ids: readonly string[];
@@ -102,20 +90,7 @@ export async function grow(stream: PushableStream, size: number, live: number, f
 
 /** A materializer over a pushable client for `view`, not yet running (so it can be seeded). */
 export function idsMaterializer(view: View<Ids>) {
-  const client = new PushableClient();
-  const timers = new ManualTimers();
-  const materializer = new Materializer<Ids>({
-    view,
-    client,
-    timers,
-    waiter: new RetryWaiter({ timers, random: () => 0 }),
-    request: (index) =>
-      create(SubscribeRequestSchema, {
-        Topic: Topic.ServiceHealth,
-        Index: index,
-        Subject: { case: "WildcardSubject", value: true },
-      }),
-  });
+  const { materializer, client } = viewMaterializer(view);
   return { materializer, client };
 }
 
