@@ -1,7 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import {
-  compareBytes,
   MaterializerRegistry,
   type ServiceHealthResult,
   serviceHealthRequest,
@@ -10,6 +9,7 @@ import { Topic } from "react-submatview/gen";
 import { type HealthStatus, seededRandom } from "react-submatview/server";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { startTestServer, type TestServer } from "../support/server.js";
+import { inViewOrder } from "../support/view-order.js";
 
 /**
  * The consistency property Consul's own submatview integration test checks, over real HTTP:
@@ -58,15 +58,7 @@ test("every observed state equals the producers' state at that index, under faul
   );
   const record = (index: bigint) => {
     for (const service of SERVICES) {
-      const rows = describeNodes(
-        catalog
-          .instances(service)
-          .sort(
-            (a, b) =>
-              compareBytes(a.Node?.Node ?? "", b.Node?.Node ?? "") ||
-              compareBytes(a.Service?.ID ?? "", b.Service?.ID ?? ""),
-          ),
-      );
+      const rows = describeNodes(inViewOrder(catalog.instances(service)));
       const h = history.get(service)!;
       const last = h.rows.at(-1);
       if (!last || last.join() !== rows.join()) {

@@ -11,7 +11,6 @@ import { create } from "@bufbuild/protobuf";
 import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import {
-  compareBytes,
   MaterializerRegistry,
   type ServiceHealthResult,
   type StreamClient,
@@ -21,6 +20,7 @@ import { type Event, StateChangeSubscription, SubscribeRequestSchema } from "rea
 import { type HealthStatus, seededRandom } from "react-submatview/server";
 import { afterAll, expect, test } from "vitest";
 import { startTestServer, type TestServer } from "../support/server.js";
+import { inViewOrder } from "../support/view-order.js";
 import { type RelayProcess, startRelayProcess } from "./support/relay-process.js";
 
 const SERVICES = ["svc-a", "svc-b", "svc-c"];
@@ -119,15 +119,7 @@ test("two relay processes, streams resuming on either at random points: every ob
   const record = (index: bigint) => {
     const changed: string[] = [];
     for (const service of SERVICES) {
-      const now = rows(
-        catalog
-          .instances(service)
-          .sort(
-            (a, b) =>
-              compareBytes(a.Node?.Node ?? "", b.Node?.Node ?? "") ||
-              compareBytes(a.Service?.ID ?? "", b.Service?.ID ?? ""),
-          ),
-      );
+      const now = rows(inViewOrder(catalog.instances(service)));
       const h = history.get(service)!;
       if (h.at(-1)?.rows === now) continue;
       h.push({ index, rows: now });
