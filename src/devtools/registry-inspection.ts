@@ -6,6 +6,7 @@
  */
 
 import type { MaterializerState, RegistryEntrySnapshot, RegistrySnapshot } from "../core/index.js";
+import { Listeners } from "../core/listeners.js";
 import type { MaterializerRegistry } from "../core/materializer-registry.js";
 import { OBSERVE_ENTRIES } from "../core/observe-entries.js";
 import type { RegistryEntry } from "../core/registry-entry.js";
@@ -67,7 +68,7 @@ interface Seen {
 class Inspection implements RegistryInspection {
   readonly #entries: () => Iterable<RegistryEntry>;
   readonly #registry: MaterializerRegistry;
-  readonly #listeners = new Set<() => void>();
+  readonly #listeners = new Listeners();
   readonly #watched = new Map<RegistryEntry, () => void>();
   readonly #seen = new WeakMap<RegistryEntry, Seen>();
   #snapshot: RegistrySnapshot | undefined;
@@ -98,33 +99,22 @@ class Inspection implements RegistryInspection {
 
   readonly #flush = (): void => {
     this.#scheduled = false;
-    // A copy: a listener that unsubscribes and subscribes again while notified is not called
-    // again in this round (a Set visits what is added during iteration). Once per task at most.
-    for (const listener of [...this.#listeners]) {
-      // One unsubscribed by another listener in this round is not called after it left (R6).
-      if (!this.#listeners.has(listener)) continue;
-      try {
-        listener();
-      } catch (thrown) {
-        // One failing listener starves no other; its error is still reported.
-        queueMicrotask(() => {
-          throw thrown;
-        });
-      }
-    }
+    // The materializers' listener list: one added or removed while notified waits for the next
+    // round, one that throws starves no other (SPEC M9, R6). Once per task at most.
+    this.#listeners.notify();
   };
 
   readonly subscribe = (listener: () => void): (() => void) => {
     const first = this.#listeners.size === 0;
     // Each subscription is its own: the same function subscribed twice is called twice.
     const own = () => listener();
-    this.#listeners.add(own);
+    const unsubscribe = this.#listeners.subscribe(own);
     if (first) for (const entry of this.#entries()) this.#watch(entry);
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      this.#listeners.delete(own);
+      unsubscribe();
       if (this.#listeners.size > 0) return;
       for (const stop of this.#watched.values()) stop();
       this.#watched.clear();
