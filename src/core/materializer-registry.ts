@@ -141,7 +141,7 @@ export class MaterializerRegistry {
 
   /**
    * Calls back with the latest state whenever the index moves or an error surfaces, coalesced
-   * to one call per task, first as soon as a snapshot exists (R3). Holds a reference until
+   * to one call per burst, first as soon as a snapshot exists (R3). Holds a reference until
    * `signal` aborts; the returned function also stops it.
    */
   notify<TResult>(

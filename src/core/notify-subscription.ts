@@ -1,6 +1,6 @@
 /**
  * The state delivery behind `registry.notify` (SPEC R3): the latest state, coalesced to one
- * call per task, skipped while nothing changed; stopping it drops the lease.
+ * call per burst, skipped while nothing changed; stopping it drops the lease.
  */
 import type { Lease } from "./registry-entry.js";
 import { scheduleTask, subscribeCoalesced } from "./schedule-task.js";

@@ -62,7 +62,7 @@ function currentTask(): number {
 /**
  * Holds one registry lease while at least one component listens (the refcount lives here, in
  * the React layer: the registry sees one reference per key, not one per component), forwards
- * the materializer's notifications at most once per task to every listener (SPEC H5), and
+ * the materializer's notifications once per burst to every listener (SPEC H5), and
  * releases the lease when the last listener leaves, so the entry's idle TTL starts exactly then
  * (R4). A component with a `select`, `isEqual` or `idleTtlMs` keeps its own result in a
  * `ViewObserver`; the others use the key's {@link subscribe} and {@link getSnapshot} directly
