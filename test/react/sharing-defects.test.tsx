@@ -207,11 +207,15 @@ describe("SPEC R4, H5: one lease per key under a time-sliced transition render",
   });
 });
 
-describe("SPEC H2, H3: a select that depends on props, in blocking mode", () => {
-  test("a new select shows the new prop's slice of the current result at once, without a new query", async () => {
+describe("SPEC H2, H3: a select that depends on props", () => {
+  test("a new select shows the new prop's slice of the current result at once, in every mode, without a new query", async () => {
     const { client, registry } = bed();
     const statusOf = (node: string) => (r: ServiceHealthResult) =>
       r.nodes.find((n) => n.Node?.Node === node)?.Checks[0]?.Status ?? "absent";
+    function Live({ node }: { node: string }) {
+      const r = useMaterializedView(web, { select: statusOf(node) });
+      return `live:${r.data} `;
+    }
     function Mode({ node }: { node: string }) {
       const r = useMaterializedView(web, { minIndex: 0n, select: statusOf(node) });
       return `mode:${r.data} `;
@@ -224,6 +228,7 @@ describe("SPEC H2, H3: a select that depends on props, in blocking mode", () => 
       withRegistry(
         registry,
         <>
+          <Live node={node} />
           <Mode node={node} />
           <Hook node={node} />
         </>,
@@ -238,10 +243,10 @@ describe("SPEC H2, H3: a select that depends on props, in blocking mode", () => 
     await stream.drained();
     await nextTask();
     await nextTask();
-    expect(view.container.textContent).toBe("mode:passing hook:passing");
+    expect(view.container.textContent).toBe("live:passing mode:passing hook:passing");
     // No new event: both loops wait for an index above 2; only the select changed.
     view.rerender(app("n2"));
-    expect(view.container.textContent).toBe("mode:critical hook:critical");
+    expect(view.container.textContent).toBe("live:critical mode:critical hook:critical");
     expect(client.streams).toHaveLength(1);
   });
 });
