@@ -20,6 +20,12 @@ export function disposeBedsAfterEach(): void {
   });
 }
 
+/** Disposes `registry` with the beds after each test (for a registry a test builds itself). */
+export function trackRegistry<T extends MaterializerRegistry>(registry: T): T {
+  registries.push(registry);
+  return registry;
+}
+
 export const TTL = 60_000;
 
 /** A registry over a pushable client whose idle timers the test counts and fires. */

@@ -3,23 +3,20 @@
 // because of the update, components mounted because of it, one unmounted because of it — and
 // a sole holder's key change away from a failed key and back (R5).
 import { Code, ConnectError } from "@connectrpc/connect";
-import { act, cleanup, render } from "@testing-library/react";
+import { act, render } from "@testing-library/react";
 import {
   MaterializerRegistry,
   type ServiceHealthResult,
   serviceHealthRequest,
   useMaterializedView,
 } from "react-submatview";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
+import { disposeBedsAfterEach, trackRegistry } from "../react/sharing-support.js";
 import { ManualTimers } from "../support/manual-timers.js";
 import { ev, PushableClient, type PushableStream } from "../support/pushable-client.js";
 import { withRegistry } from "../support/render.js";
 
-const registries: MaterializerRegistry[] = [];
-afterEach(() => {
-  cleanup();
-  for (const r of registries.splice(0)) r.dispose();
-});
+disposeBedsAfterEach();
 
 const web = serviceHealthRequest({ service: "web" });
 const api = serviceHealthRequest({ service: "api" });
@@ -54,7 +51,7 @@ describe("SPEC H2, H5, R4: changes caused by the fan-out itself", () => {
     const client = new PushableClient();
     const timers = new ManualTimers();
     const registry = new MaterializerRegistry({ client, timers, idleTtlMs: 1_000 });
-    registries.push(registry);
+    trackRegistry(registry);
     const view = render(
       withRegistry(
         registry,
@@ -95,7 +92,7 @@ describe("SPEC R5: a sole holder leaves a failed key and comes back", () => {
   test("the stopped entry went with its last holder: coming back opens a fresh stream and shows its data", async () => {
     const client = new PushableClient();
     const registry = new MaterializerRegistry({ client, timers: new ManualTimers() });
-    registries.push(registry);
+    trackRegistry(registry);
     function V({ service }: { service: "web" | "api" }) {
       const r = useMaterializedView(service === "web" ? web : api);
       return `${service}:${r.isLoading ? "loading" : r.error ? r.status : ids(r.data)}`;

@@ -2,29 +2,26 @@
 // instances share one frozen empty map, list and bytes (and Consul's default weights) across
 // instances. A user's in-place write into a result (a bug, but a common one: `Tags.sort()`)
 // must never reach another instance, or another component of the key: it throws instead.
-import { act, cleanup, render } from "@testing-library/react";
+import { act, render } from "@testing-library/react";
 import {
   MaterializerRegistry,
   type ServiceHealthResult,
   serviceHealthRequest,
   useMaterializedView,
 } from "react-submatview";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
+import { disposeBedsAfterEach, trackRegistry } from "../react/sharing-support.js";
 import { ManualTimers } from "../support/manual-timers.js";
 import { ev, PushableClient } from "../support/pushable-client.js";
 import { withRegistry } from "../support/render.js";
 
-const registries: MaterializerRegistry[] = [];
-afterEach(() => {
-  cleanup();
-  for (const r of registries.splice(0)) r.dispose();
-});
+disposeBedsAfterEach();
 
 describe("SPEC M10: a user's write into a shared result", () => {
   test("a write into one instance's empty Meta or its tags throws, and no other instance or component sees it", async () => {
     const client = new PushableClient();
     const registry = new MaterializerRegistry({ client, timers: new ManualTimers() });
-    registries.push(registry);
+    trackRegistry(registry);
     let latest: ServiceHealthResult | undefined;
     const seen: string[] = [];
     function Writer() {
@@ -72,7 +69,7 @@ describe("SPEC M10: a result a component kept never changes under it", () => {
   test("the instances of an earlier index keep their checks, meta and tags after later updates of the same instance", async () => {
     const client = new PushableClient();
     const registry = new MaterializerRegistry({ client, timers: new ManualTimers() });
-    registries.push(registry);
+    trackRegistry(registry);
     const results: ServiceHealthResult[] = [];
     function Keeper() {
       const r = useMaterializedView(serviceHealthRequest({ service: "web" }));

@@ -1,31 +1,18 @@
 // Review of 363aab2 / b9c2bc6 (one lease and one subscription per request key, the hook's
 // idleTtlMs): hostile cases that pass at HEAD, kept as guards (SPEC H1, H2, H3, H5, R1, R4).
-import { act, cleanup, render } from "@testing-library/react";
+import { act, render } from "@testing-library/react";
 import { Component, type ReactNode, Suspense } from "react";
 import {
-  MaterializerRegistry,
   type ServiceHealthResult,
   serviceHealthRequest,
   useMaterializedView,
 } from "react-submatview";
-import { afterEach, describe, expect, test } from "vitest";
-import { ManualTimers } from "../support/manual-timers.js";
-import { ev, PushableClient, type PushableStream } from "../support/pushable-client.js";
+import { describe, expect, test } from "vitest";
+import { bed, disposeBedsAfterEach } from "../react/sharing-support.js";
+import { ev, type PushableStream } from "../support/pushable-client.js";
 import { withRegistry } from "../support/render.js";
 
-const registries: MaterializerRegistry[] = [];
-afterEach(() => {
-  cleanup();
-  for (const r of registries.splice(0)) r.dispose();
-});
-
-function bed(idleTtlMs = 60_000) {
-  const client = new PushableClient();
-  const timers = new ManualTimers();
-  const registry = new MaterializerRegistry({ client, timers, idleTtlMs });
-  registries.push(registry);
-  return { client, timers, registry };
-}
+disposeBedsAfterEach();
 
 const web = serviceHealthRequest({ service: "web" });
 const ids = (r: ServiceHealthResult | undefined) => r?.nodes.map((n) => n.Service?.ID).join(",");

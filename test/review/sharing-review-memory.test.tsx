@@ -4,7 +4,7 @@
 // and the current one may keep theirs).
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { act, cleanup, render } from "@testing-library/react";
+import { act, render } from "@testing-library/react";
 import {
   type MaterializedRequest,
   MaterializerRegistry,
@@ -12,7 +12,8 @@ import {
   serviceHealthRequest,
   useMaterializedView,
 } from "react-submatview";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
+import { disposeBedsAfterEach, trackRegistry } from "../react/sharing-support.js";
 import { ManualTimers } from "../support/manual-timers.js";
 import { PushableClient } from "../support/pushable-client.js";
 import { withRegistry } from "../support/render.js";
@@ -20,11 +21,7 @@ import { withRegistry } from "../support/render.js";
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
 
-const registries: MaterializerRegistry[] = [];
-afterEach(() => {
-  cleanup();
-  for (const r of registries.splice(0)) r.dispose();
-});
+disposeBedsAfterEach();
 
 const CYCLES = 10_000;
 const MEMO_BOUND = 256;
@@ -42,7 +39,7 @@ describe("SPEC R4: no share left behind", () => {
     const client = new PushableClient();
     const timers = new ManualTimers();
     const registry = new MaterializerRegistry({ client, timers, idleTtlMs: 0 });
-    registries.push(registry);
+    trackRegistry(registry);
     const refs: WeakRef<MaterializedRequest<ServiceHealthResult>>[] = [];
     function V({
       request,
