@@ -17,14 +17,17 @@ export class Listeners {
     return this.#set.size;
   }
 
-  /** `useSyncExternalStore`'s subscribe: returns the unsubscribe. */
+  /**
+   * `useSyncExternalStore`'s subscribe: returns the unsubscribe. Each call is a subscription of
+   * its own (the same function subscribed twice is called twice), and its unsubscribe ends that
+   * one only: a second call of it is a no-op, never the end of a later subscription.
+   */
   subscribe = (listener: () => void): (() => void) => {
-    if (!this.#set.has(listener)) {
-      this.#set.add(listener);
-      this.#list = [...this.#set];
-    }
+    const own = () => listener();
+    this.#set.add(own);
+    this.#list = [...this.#set];
     return () => {
-      if (this.#set.delete(listener)) this.#list = [...this.#set];
+      if (this.#set.delete(own)) this.#list = [...this.#set];
     };
   };
 

@@ -106,9 +106,8 @@ class Inspection implements RegistryInspection {
 
   readonly subscribe = (listener: () => void): (() => void) => {
     const first = this.#listeners.size === 0;
-    // Each subscription is its own: the same function subscribed twice is called twice.
-    const own = () => listener();
-    const unsubscribe = this.#listeners.subscribe(own);
+    // Each subscription is its own (Listeners): the same function subscribed twice is called twice.
+    const unsubscribe = this.#listeners.subscribe(listener);
     if (first) for (const entry of this.#entries()) this.#watch(entry);
     let done = false;
     return () => {
