@@ -46,7 +46,8 @@ export interface RegistryEntrySnapshot {
   readonly idleTtlMs: number;
   /**
    * When an unreferenced entry closes (epoch milliseconds, as `Date.now()`); `null` while
-   * someone holds it. Remaining TTL: `idleExpiresAt - Date.now()`.
+   * someone holds it; `Infinity` for an idle TTL of `Infinity` (kept until referenced again or
+   * disposed). Remaining TTL: `idleExpiresAt - Date.now()`.
    */
   readonly idleExpiresAt: number | null;
   /** The message of the last failure since the last update, with any token redacted. */
